@@ -1,0 +1,41 @@
+"""HTTP routes of the inference API: one route per Protocol method, one request model each."""
+
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from plugstack.apis.inference.models import (
+    ChatCompletion,
+    ChatCompletionRequest,
+    Completion,
+    CompletionRequest,
+    EmbeddingsRequest,
+    EmbeddingsResponse,
+)
+from plugstack.apis.inference.protocol import Inference
+from plugstack.server.sse import sse_response
+
+
+def create_router(impl: Inference) -> APIRouter:
+    router = APIRouter(tags=["inference"])
+
+    @router.post("/v1/chat/completions", response_model=ChatCompletion, summary="Create a chat completion")
+    async def chat_completions(body: ChatCompletionRequest, http: Request) -> ChatCompletion | StreamingResponse:
+        result = await impl.chat_completion(body)
+        if isinstance(result, AsyncIterator):
+            return await sse_response(result, http.url.path)
+        return result
+
+    @router.post("/v1/completions", response_model=Completion, summary="Create a text completion")
+    async def completions(body: CompletionRequest, http: Request) -> Completion | StreamingResponse:
+        result = await impl.completion(body)
+        if isinstance(result, AsyncIterator):
+            return await sse_response(result, http.url.path)
+        return result
+
+    @router.post("/v1/embeddings", response_model=EmbeddingsResponse, summary="Create embeddings")
+    async def embeddings(body: EmbeddingsRequest) -> EmbeddingsResponse:
+        return await impl.embeddings(body)
+
+    return router

@@ -1,0 +1,101 @@
+"""/v1/models: the model routing table, readable by both the OpenAI and Llama Stack clients."""
+
+import time
+from typing import Any, ClassVar, Literal
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from plugstack.apis.declaration import ResourceApi
+from plugstack.apis.names import Api
+from plugstack.registry.resources import Resource, ResourceKind
+from plugstack.registry.routing import RoutingTable
+
+ModelType = Literal["llm", "embedding"]
+
+
+class Model(Resource):
+    """A model. Carries the Llama Stack fields and the OpenAI ones (id, object, owned_by)."""
+
+    type: Literal["model"] = "model"
+    model_type: ModelType = "llm"
+    created: int = Field(default_factory=lambda: int(time.time()))
+
+    volatile_fields: ClassVar[frozenset[str]] = frozenset({"created"})
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def id(self) -> str:
+        return self.identifier
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def object(self) -> Literal["model"]:
+        return "model"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def owned_by(self) -> str:
+        return self.provider_id
+
+
+class RegisterModelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    model_id: str = Field(min_length=1, description="the id clients will use")
+    provider_id: str | None = Field(default=None, description="defaults to the only inference provider")
+    provider_model_id: str | None = Field(default=None, description="the id inside the provider; default model_id")
+    model_type: ModelType = "llm"
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ListModelsResponse(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[Model]
+
+
+def _build(request: RegisterModelRequest, provider_id: str) -> Model:
+    return Model(
+        identifier=request.model_id,
+        provider_id=provider_id,
+        provider_resource_id=request.provider_model_id or request.model_id,
+        model_type=request.model_type,
+        metadata=request.metadata,
+    )
+
+
+MODELS = ResourceKind(
+    registered_key="models",
+    type="model",
+    api=Api.inference,
+    resource_class=Model,
+    register_request=RegisterModelRequest,
+    build=_build,
+    id_field="model_id",
+)
+
+
+def create_router(table: RoutingTable) -> APIRouter:
+    router = APIRouter(tags=["models"])
+
+    @router.get("/v1/models", response_model=ListModelsResponse, summary="List models")
+    async def list_models() -> ListModelsResponse:
+        return ListModelsResponse(data=table.all())  # type: ignore[arg-type]
+
+    @router.get("/v1/models/{model_id:path}", response_model=Model, summary="Get a model")
+    async def get_model(model_id: str) -> Resource:
+        return table.get(model_id)
+
+    @router.post("/v1/models", response_model=Model, summary="Register a model")
+    async def register_model(request: RegisterModelRequest) -> Resource:
+        return await table.register(request)
+
+    @router.delete("/v1/models/{model_id:path}", status_code=204, summary="Unregister a model")
+    async def unregister_model(model_id: str) -> Response:
+        await table.unregister(model_id)
+        return Response(status_code=204)
+
+    return router
+
+
+MODELS_API = ResourceApi(kind=MODELS, create_router=create_router)

@@ -1,0 +1,17 @@
+"""The names of the provider APIs a run.yaml can bind."""
+
+from enum import StrEnum
+
+
+class Api(StrEnum):
+    """An API that providers implement and run.yaml binds to provider instances."""
+
+    inference = "inference"
+    datasetio = "datasetio"
+    scoring = "scoring"
+    eval = "eval"
+    post_training = "post_training"
+    agents = "agents"
+    safety = "safety"
+    vector_io = "vector_io"
+    tool_runtime = "tool_runtime"

@@ -1,0 +1,1 @@
+"""run.yaml: its schema, env interpolation, and loading with errors that name field and line."""

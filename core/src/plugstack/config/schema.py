@@ -1,0 +1,93 @@
+"""The run.yaml schema. Strict: an unknown key is an error, never silently ignored.
+
+``version`` is the schema version. A file written for an older version is migrated (see
+``MIGRATIONS``), one written for a newer one is refused with a clear message.
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from plugstack.apis.names import Api
+
+CURRENT_VERSION = 1
+DEFAULT_PORT = 8321
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProviderEntry(StrictModel):
+    """One provider instance bound to an API."""
+
+    provider_id: str = Field(min_length=1, description="unique name of this instance in the stack")
+    provider_type: str = Field(description="'inline::name' or 'remote::name', as registered by a plugin")
+    config: dict[str, Any] = Field(default_factory=dict, description="validated by the provider's config class")
+    module: str | None = Field(default=None, description="pin: the package that must provide provider_type")
+
+
+class SqliteBackendConfig(StrictModel):
+    type: Literal["sqlite"] = "sqlite"
+    path: str = Field(description="database file; relative paths are under the state directory")
+
+
+BackendConfig = Annotated[SqliteBackendConfig, Field(discriminator="type")]
+
+
+class StorageConfig(StrictModel):
+    """Named backends, and which backend each part of the stack stores its state in."""
+
+    state_dir: str = Field(
+        default="~/.plugstack/${distribution}", description="files (checkpoints, caches) live here"
+    )
+    backends: dict[str, BackendConfig] = Field(
+        default_factory=lambda: {"default": SqliteBackendConfig(path="plugstack.db")}
+    )
+    registry: str = Field(default="default", description="backend of the resource registry")
+    jobs: str = Field(default="default", description="backend of the job table")
+    providers: str = Field(default="default", description="backend of providers' key-value state")
+
+
+class CorsConfig(StrictModel):
+    allow_origins: list[str] = Field(min_length=1)
+    allow_methods: list[str] = Field(default_factory=lambda: ["*"])
+    allow_headers: list[str] = Field(default_factory=lambda: ["*"])
+    allow_credentials: bool = False
+
+
+class TlsConfig(StrictModel):
+    certfile: str
+    keyfile: str
+
+
+class AuthConfig(StrictModel):
+    api_keys: list[SecretStr] = Field(min_length=1, description="accepted 'Authorization: Bearer' tokens")
+
+
+class QuotaConfig(StrictModel):
+    requests_per_minute: int = Field(gt=0, description="per client (API key, or address without auth)")
+
+
+class ServerConfig(StrictModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
+    cors: CorsConfig | None = None
+    tls: TlsConfig | None = None
+    auth: AuthConfig | None = None
+    quota: QuotaConfig | None = None
+
+
+class RunConfig(StrictModel):
+    version: int = Field(description=f"schema version; this plugstack reads up to {CURRENT_VERSION}")
+    distribution: str = Field(min_length=1, description="name of the distribution this file describes")
+    apis: list[Api] = Field(description="the APIs to serve")
+    providers: dict[Api, list[ProviderEntry]] = Field(default_factory=dict)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    registered_resources: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict, description="resources registered at start-up, by kind (models, datasets, ...)"
+    )
+    server: ServerConfig = Field(default_factory=ServerConfig)
+
+    def provider_entries(self) -> list[tuple[Api, int, ProviderEntry]]:
+        return [(api, index, entry) for api, entries in self.providers.items() for index, entry in enumerate(entries)]

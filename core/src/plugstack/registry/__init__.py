@@ -1,0 +1,1 @@
+"""Resources (models, datasets, benchmarks, ...) and the routing tables that map them to providers."""

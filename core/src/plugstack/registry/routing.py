@@ -1,0 +1,110 @@
+"""The generic routing table: one per resource kind, the same code for every API."""
+
+import asyncio
+import logging
+from typing import Any
+
+from pydantic import BaseModel
+
+from plugstack.errors import BadRequestError, ConflictError, not_found
+from plugstack.registry.handles import ProviderHandle
+from plugstack.registry.resources import Resource, ResourceKind
+from plugstack.registry.store import ResourceStore
+
+log = logging.getLogger(__name__)
+
+
+class RoutingTable:
+    """Registered resources of one kind, each mapped to the provider that serves it.
+
+    Providers may take part in registration by defining ``register_resource(resource)``
+    (validate, load, or rewrite ``provider_resource_id``) and ``unregister_resource(resource)``.
+    """
+
+    def __init__(self, kind: ResourceKind, store: ResourceStore, providers: list[ProviderHandle]) -> None:
+        self.kind = kind
+        self._store = store
+        self._providers = {handle.provider_id: handle for handle in providers}
+        self._resources: dict[str, Resource] = {}
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> None:
+        """Restore persisted registrations, telling each provider about its own again."""
+        for resource in await self._store.load_all(self.kind):
+            handle = self._providers.get(resource.provider_id)
+            if handle is None:  # its provider is no longer configured: keep it stored, unserved
+                continue
+            hook = getattr(handle.impl, "register_resource", None)
+            if hook is not None:
+                try:
+                    resource = await hook(resource) or resource
+                except Exception as exc:  # noqa: BLE001 - one bad resource must not stop start-up
+                    log.warning("%s %r could not be restored: %s", self.kind.type, resource.identifier, exc)
+            self._resources[resource.identifier] = resource
+
+    def _provider_id(self, requested: str | None) -> str:
+        if requested:
+            if requested not in self._providers:
+                available = ", ".join(sorted(self._providers)) or "none"
+                raise BadRequestError(
+                    f"provider_id {requested!r} is not a {self.kind.api} provider of this stack; available: {available}"
+                )
+            return requested
+        if len(self._providers) == 1:
+            return next(iter(self._providers))
+        if not self._providers:
+            raise BadRequestError(f"this stack has no {self.kind.api} provider to register a {self.kind.type} with")
+        raise BadRequestError(
+            f"several {self.kind.api} providers are configured; pass provider_id (one of: "
+            f"{', '.join(sorted(self._providers))})"
+        )
+
+    async def register(self, request: BaseModel, replace: bool = False) -> Resource:
+        """Register; the same registration again is a no-op. A different one under the same id
+        is a conflict, unless ``replace`` (run.yaml at start-up: the file is the truth)."""
+        provider_id = self._provider_id(getattr(request, "provider_id", None))
+        resource = self.kind.build(request, provider_id)
+        async with self._lock:
+            existing = self._resources.get(resource.identifier)
+            if existing is not None:
+                if existing.same_as(resource):
+                    return existing
+                if replace:
+                    await self._forget(existing)
+                else:
+                    raise ConflictError(
+                        f"{self.kind.type} {resource.identifier!r} is already registered "
+                        f"(provider {existing.provider_id!r}); unregister it first"
+                    )
+            handle = self._providers[provider_id]
+            hook = getattr(handle.require(), "register_resource", None)
+            if hook is not None:
+                resource = await hook(resource) or resource
+            await self._store.put(self.kind, resource)
+            self._resources[resource.identifier] = resource
+            return resource
+
+    async def unregister(self, identifier: str) -> None:
+        async with self._lock:
+            await self._forget(self.get(identifier))
+
+    async def _forget(self, resource: Resource) -> None:
+        hook = getattr(self._providers[resource.provider_id].impl, "unregister_resource", None)
+        if hook is not None:
+            await hook(resource)
+        await self._store.delete(self.kind, resource.identifier)
+        del self._resources[resource.identifier]
+
+    def get(self, identifier: str) -> Resource:
+        resource = self._resources.get(identifier)
+        if resource is None:
+            raise not_found(self.kind.type, identifier, list(self._resources))
+        return resource
+
+    def all(self) -> list[Resource]:
+        return list(self._resources.values())
+
+    def route(self, identifier: str) -> tuple[Resource, Any]:
+        """The resource and the running provider instance that serves it (404 / 503 otherwise)."""
+        resource = self.get(identifier)
+        return resource, self._providers[resource.provider_id].require()

@@ -1,0 +1,1 @@
+"""The HTTP server: app assembly, error mapping, SSE, middleware."""

@@ -1,0 +1,134 @@
+"""Assembly: from a checked run config to running providers, routing tables and API impls.
+
+Providers are built in dependency order; each receives the *implementations* of the APIs
+it depends on (routers, not provider modules). A provider whose factory fails is kept as
+unhealthy with the reason: the stack still starts and serves everything else.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plugstack.apis.declaration import ApiDeclaration, get_declaration
+from plugstack.apis.names import Api
+from plugstack.config.load import LoadedConfig, dependency_order
+from plugstack.jobs.manager import JobManager
+from plugstack.plugins import Catalog
+from plugstack.registry.handles import ProviderHandle
+from plugstack.registry.routing import RoutingTable
+from plugstack.registry.store import ResourceStore
+from plugstack.spec import ProviderContext
+from plugstack.storage.kv import NamespacedKV
+from plugstack.storage.sqlite import SqliteBackend
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Stack:
+    """A running stack: what the server serves and what providers see of each other."""
+
+    loaded: LoadedConfig
+    state_dir: Path
+    backends: dict[str, SqliteBackend]
+    jobs: JobManager
+    handles: list[ProviderHandle] = field(default_factory=list)
+    tables: dict[str, RoutingTable] = field(default_factory=dict)
+    impls: dict[Api, Any] = field(default_factory=dict)
+    declarations: dict[Api, ApiDeclaration] = field(default_factory=dict)
+
+    def handle(self, provider_id: str) -> ProviderHandle | None:
+        return next((h for h in self.handles if h.provider_id == provider_id), None)
+
+    async def shutdown(self) -> None:
+        await self.jobs.shutdown()
+        for handle in reversed(self.handles):
+            close = getattr(handle.impl, "shutdown", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:  # noqa: BLE001 - one provider's failure must not stop the others closing
+                    log.exception("provider %s failed to shut down", handle.provider_id)
+        for backend in self.backends.values():
+            backend.close()
+
+
+def _state_dir(loaded: LoadedConfig) -> Path:
+    raw = loaded.config.storage.state_dir.replace("${distribution}", loaded.config.distribution)
+    path = Path(raw).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _open_backends(loaded: LoadedConfig, state_dir: Path) -> dict[str, SqliteBackend]:
+    backends = {}
+    for name, backend in loaded.config.storage.backends.items():
+        path = Path(backend.path).expanduser()
+        backends[name] = SqliteBackend(path if path.is_absolute() else state_dir / path)
+    return backends
+
+
+async def build_stack(loaded: LoadedConfig, catalog: Catalog) -> Stack:
+    config = loaded.config
+    state_dir = _state_dir(loaded)
+    backends = _open_backends(loaded, state_dir)
+    jobs = JobManager(backends[config.storage.jobs])
+    await jobs.initialize()
+    stack = Stack(loaded=loaded, state_dir=state_dir, backends=backends, jobs=jobs)
+    resource_store = ResourceStore(NamespacedKV(backends[config.storage.registry], "registry"))
+    provider_kv = backends[config.storage.providers]
+
+    graph = {
+        api: {dep for e in config.providers.get(api, []) for dep in catalog.providers[e.provider_type].api_dependencies}
+        for api in config.apis
+    }
+    for api in dependency_order(graph):
+        declaration = get_declaration(api)
+        assert declaration is not None, f"{api} passed config checks without a declaration"
+        stack.declarations[api] = declaration
+        handles = []
+        for entry in config.providers.get(api, []):
+            spec = catalog.providers[entry.provider_type]
+            handle = ProviderHandle(
+                provider_id=entry.provider_id,
+                spec=spec,
+                config=loaded.provider_configs[entry.provider_id],
+                origin=catalog.origin[entry.provider_type],
+            )
+            context = ProviderContext(
+                provider_id=entry.provider_id,
+                deps={dep: stack.impls[dep] for dep in (*spec.api_dependencies, *spec.optional_api_dependencies)
+                      if dep in stack.impls},
+                kv=NamespacedKV(provider_kv, f"provider/{entry.provider_id}"),
+                state_dir=state_dir / "providers" / entry.provider_id,
+                jobs=jobs,
+                registry=stack.tables,
+            )
+            context.state_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                handle.impl = await spec.factory(handle.config, context)
+            except Exception as exc:  # noqa: BLE001 - a failing provider never takes the server down
+                handle.error = f"failed to start: {type(exc).__name__}: {exc}"
+                log.warning("provider %s (%s) %s", entry.provider_id, entry.provider_type, handle.error)
+            handles.append(handle)
+        stack.handles.extend(handles)
+        for resource_api in declaration.resources:
+            table = RoutingTable(resource_api.kind, resource_store, handles)
+            await table.load()
+            stack.tables[resource_api.kind.registered_key] = table
+        stack.impls[api] = declaration.build_impl(handles, stack.tables)
+
+    await _register_resources(stack, loaded)
+    return stack
+
+
+async def _register_resources(stack: Stack, loaded: LoadedConfig) -> None:
+    """run.yaml's registered_resources, at every start: idempotent, and a provider that is
+    down only loses its own resources."""
+    for kind, request in loaded.resource_requests:
+        try:
+            await stack.tables[kind.registered_key].register(request, replace=True)
+        except Exception as exc:  # noqa: BLE001 - logged with the resource named, start-up goes on
+            identifier = getattr(request, kind.id_field)
+            log.warning("could not register %s %r: %s", kind.type, identifier, exc)

@@ -1,0 +1,1 @@
+"""Named storage backends behind two small interfaces: KVStore and SqlStore."""
