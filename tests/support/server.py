@@ -1,0 +1,80 @@
+"""Start the real server (`plugstack run`, uvicorn on 127.0.0.1, a free port) for a test."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+START_TIMEOUT_S = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    process: subprocess.Popen[str]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextmanager
+def run_server(
+    config: str | Path, state_dir: Path, env: dict[str, str] | None = None, timeout: float = START_TIMEOUT_S
+) -> Iterator[RunningServer]:
+    """Serve ``config`` (a distribution name, a run.yaml path, or YAML text) until the block ends."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if isinstance(config, str) and "\n" in config:
+        path = state_dir / "run.yaml"
+        path.write_text(config)
+        config = path
+    port = free_port()
+    log_path = state_dir / f"server-{port}.log"
+    process_env = {**os.environ, "PLUGSTACK_STATE_DIR": str(state_dir), **(env or {})}
+    command = [sys.executable, "-m", "plugstack.cli", "run", str(config), "--host", "127.0.0.1", "--port", str(port)]
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=process_env, text=True)
+    server = RunningServer(f"http://127.0.0.1:{port}", process, log_path)
+    try:
+        _wait_healthy(server, timeout)
+        yield server
+    finally:
+        server.stop()
+
+
+def _wait_healthy(server: RunningServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited with {server.process.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.base_url}/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    server.stop()
+    raise RuntimeError(f"server not healthy after {timeout} s:\n{server.log()}")
