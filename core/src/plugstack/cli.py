@@ -12,8 +12,13 @@ EXIT_CONFIG_ERROR = 2
 
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", help="a distribution name (see `plugstack distributions list`) or a run.yaml path")
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
-                        help="set an environment variable for ${env.KEY} (repeatable)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set an environment variable for ${env.KEY} (repeatable)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ unhealthy with the reason: the stack still starts and serves everything else.
 """
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from plugstack.storage.kv import NamespacedKV
 from plugstack.storage.sqlite import SqliteBackend
 
 log = logging.getLogger(__name__)
+
+STATE_DIR_ENV = "PLUGSTACK_STATE_DIR"
 
 
 @dataclass
@@ -48,14 +51,15 @@ class Stack:
             if close is not None:
                 try:
                     await close()
-                except Exception:  # noqa: BLE001 - one provider's failure must not stop the others closing
+                except Exception:
                     log.exception("provider %s failed to shut down", handle.provider_id)
         for backend in self.backends.values():
             backend.close()
 
 
 def _state_dir(loaded: LoadedConfig) -> Path:
-    raw = loaded.config.storage.state_dir.replace("${distribution}", loaded.config.distribution)
+    config = loaded.config
+    raw = config.storage.state_dir or os.environ.get(STATE_DIR_ENV) or f"~/.plugstack/{config.distribution}"
     path = Path(raw).expanduser()
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -98,8 +102,11 @@ async def build_stack(loaded: LoadedConfig, catalog: Catalog) -> Stack:
             )
             context = ProviderContext(
                 provider_id=entry.provider_id,
-                deps={dep: stack.impls[dep] for dep in (*spec.api_dependencies, *spec.optional_api_dependencies)
-                      if dep in stack.impls},
+                deps={
+                    dep: stack.impls[dep]
+                    for dep in (*spec.api_dependencies, *spec.optional_api_dependencies)
+                    if dep in stack.impls
+                },
                 kv=NamespacedKV(provider_kv, f"provider/{entry.provider_id}"),
                 state_dir=state_dir / "providers" / entry.provider_id,
                 jobs=jobs,
@@ -128,7 +135,7 @@ async def _register_resources(stack: Stack, loaded: LoadedConfig) -> None:
     down only loses its own resources."""
     for kind, request in loaded.resource_requests:
         try:
-            await stack.tables[kind.registered_key].register(request, replace=True)
+            await stack.tables[kind.registered_key].register(request, from_config=True)
         except Exception as exc:  # noqa: BLE001 - logged with the resource named, start-up goes on
             identifier = getattr(request, kind.id_field)
             log.warning("could not register %s %r: %s", kind.type, identifier, exc)

@@ -15,5 +15,6 @@ def register_distributions(register: Callable[[DistributionSpec], None]) -> None
     root = Path(str(files(__package__)))
     for folder in sorted(p for p in root.iterdir() if (p / "run.yaml").is_file()):
         meta = yaml.safe_load((folder / "distribution.yaml").read_text()) or {}
-        register(DistributionSpec(name=folder.name, run_config=folder / "run.yaml",
-                                  description=meta.get("description", "")))
+        register(
+            DistributionSpec(name=folder.name, run_config=folder / "run.yaml", description=meta.get("description", ""))
+        )

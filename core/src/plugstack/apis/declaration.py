@@ -38,6 +38,7 @@ class ApiDeclaration:
 
 _DECLARATIONS: dict[Api, str] = {
     Api.inference: "plugstack.apis.inference.declaration",
+    Api.datasetio: "plugstack.apis.datasetio.declaration",
 }
 
 
@@ -48,4 +49,3 @@ def served_apis() -> list[Api]:
 def get_declaration(api: Api) -> ApiDeclaration | None:
     module = _DECLARATIONS.get(api)
     return import_module(module).DECLARATION if module else None
-

@@ -79,7 +79,7 @@ def _check_version(doc: YamlSource) -> None:
             [
                 doc.issue(
                     ("version",),
-                    f"this file is for a newer plugstack; upgrade plugstack to read it",
+                    "this file is for a newer plugstack; upgrade plugstack to read it",
                     expected=f"version <= {CURRENT_VERSION}",
                     found=version,
                 )
@@ -135,15 +135,25 @@ class _Checker:
         served = served_apis()
         for index, api in enumerate(self.config.apis):
             if api not in served:
-                self.add(("apis", index), f"API {api.value!r} is not served by this plugstack yet",
-                         expected=", ".join(a.value for a in served), found=api.value)
+                self.add(
+                    ("apis", index),
+                    f"API {api.value!r} is not served by this plugstack yet",
+                    expected=", ".join(a.value for a in served),
+                    found=api.value,
+                )
             elif not self.config.providers.get(api):
-                self.add(("apis", index), f"API {api.value!r} is listed but has no provider",
-                         expected=f"at least one entry under providers.{api.value}")
+                self.add(
+                    ("apis", index),
+                    f"API {api.value!r} is listed but has no provider",
+                    expected=f"at least one entry under providers.{api.value}",
+                )
         for api in self.config.providers:
             if api not in self.config.apis:
-                self.add(("providers", api.value), f"providers are given for {api.value!r}, which apis does not list",
-                         expected=f"{api.value!r} in apis")
+                self.add(
+                    ("providers", api.value),
+                    f"providers are given for {api.value!r}, which apis does not list",
+                    expected=f"{api.value!r} in apis",
+                )
 
     def _check_providers(self) -> dict[str, BaseModel]:
         seen: set[str] = set()
@@ -151,24 +161,36 @@ class _Checker:
         for api, index, entry in self.config.provider_entries():
             path: tuple[str | int, ...] = ("providers", api.value, index)
             if entry.provider_id in seen:
-                self.add((*path, "provider_id"), "duplicate provider_id", expected="a unique name",
-                         found=entry.provider_id)
+                self.add(
+                    (*path, "provider_id"), "duplicate provider_id", expected="a unique name", found=entry.provider_id
+                )
             seen.add(entry.provider_id)
             spec = self.catalog.providers.get(entry.provider_type)
             if spec is None or spec.api != api:
                 installed = ", ".join(self.catalog.provider_types(api)) or "none installed"
                 what = "unknown provider_type" if spec is None else f"provider_type implements {spec.api.value!r}"
-                self.add((*path, "provider_type"), f"{what} for API {api.value!r}",
-                         expected=f"one of: {installed}", found=entry.provider_type)
+                self.add(
+                    (*path, "provider_type"),
+                    f"{what} for API {api.value!r}",
+                    expected=f"one of: {installed}",
+                    found=entry.provider_type,
+                )
                 continue
             origin = self.catalog.origin[entry.provider_type]
             if entry.module and entry.module != origin.package:
-                self.add((*path, "module"), "provider_type comes from another package",
-                         expected=origin.package, found=entry.module)
+                self.add(
+                    (*path, "module"),
+                    "provider_type comes from another package",
+                    expected=origin.package,
+                    found=entry.module,
+                )
             for dependency in spec.api_dependencies:
                 if dependency not in self.config.apis:
-                    self.add((*path, "provider_type"), f"{entry.provider_type} needs the {dependency.value!r} API",
-                             expected=f"{dependency.value!r} in apis")
+                    self.add(
+                        (*path, "provider_type"),
+                        f"{entry.provider_type} needs the {dependency.value!r} API",
+                        expected=f"{dependency.value!r} in apis",
+                    )
             try:
                 validated[entry.provider_id] = spec.config_class.model_validate(entry.config)
             except ValidationError as exc:
@@ -192,8 +214,12 @@ class _Checker:
         for field in ("registry", "jobs", "providers"):
             name = getattr(storage, field)
             if name not in storage.backends:
-                self.add(("storage", field), "refers to an undefined backend",
-                         expected=f"one of: {', '.join(storage.backends)}", found=name)
+                self.add(
+                    ("storage", field),
+                    "refers to an undefined backend",
+                    expected=f"one of: {', '.join(storage.backends)}",
+                    found=name,
+                )
 
     def _check_resources(self) -> list[tuple[ResourceKind, BaseModel]]:
         kinds = _resource_kinds(self.config.apis)
@@ -201,8 +227,12 @@ class _Checker:
         for key, items in self.config.registered_resources.items():
             kind = kinds.get(key)
             if kind is None:
-                self.add(("registered_resources", key), "no API in apis takes resources of this kind",
-                         expected=f"one of: {', '.join(sorted(kinds)) or 'none for these apis'}", found=key)
+                self.add(
+                    ("registered_resources", key),
+                    "no API in apis takes resources of this kind",
+                    expected=f"one of: {', '.join(sorted(kinds)) or 'none for these apis'}",
+                    found=key,
+                )
                 continue
             api_providers = {entry.provider_id for entry in self.config.providers.get(kind.api, [])}
             for index, item in enumerate(items):
@@ -214,8 +244,12 @@ class _Checker:
                     continue
                 provider_id = getattr(request, "provider_id", None)
                 if provider_id is not None and provider_id not in api_providers:
-                    self.add((*path, "provider_id"), f"not a {kind.api.value} provider of this run config",
-                             expected=f"one of: {', '.join(sorted(api_providers)) or 'none'}", found=provider_id)
+                    self.add(
+                        (*path, "provider_id"),
+                        f"not a {kind.api.value} provider of this run config",
+                        expected=f"one of: {', '.join(sorted(api_providers)) or 'none'}",
+                        found=provider_id,
+                    )
                     continue
                 requests.append((kind, request))
         return requests
@@ -239,7 +273,7 @@ def dependency_order(graph: dict[Api, set[Api]]) -> list[Api]:
         if state.get(api) == "done":
             return
         if state.get(api) == "visiting":
-            cycle = " -> ".join(a.value for a in [*trail[trail.index(api):], api])
+            cycle = " -> ".join(a.value for a in [*trail[trail.index(api) :], api])
             raise ValueError(f"provider dependencies form a cycle: {cycle}")
         state[api] = "visiting"
         for dependency in sorted(graph.get(api, ())):

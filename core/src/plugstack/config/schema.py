@@ -38,8 +38,9 @@ BackendConfig = Annotated[SqliteBackendConfig, Field(discriminator="type")]
 class StorageConfig(StrictModel):
     """Named backends, and which backend each part of the stack stores its state in."""
 
-    state_dir: str = Field(
-        default="~/.plugstack/${distribution}", description="files (checkpoints, caches) live here"
+    state_dir: str | None = Field(
+        default=None,
+        description="files (database, checkpoints, caches); default $PLUGSTACK_STATE_DIR, else ~/.plugstack/<distribution>",
     )
     backends: dict[str, BackendConfig] = Field(
         default_factory=lambda: {"default": SqliteBackendConfig(path="plugstack.db")}

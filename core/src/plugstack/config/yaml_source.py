@@ -106,7 +106,7 @@ def _child(node: Node, key: str) -> Node | None:
 
 
 def _index_lines(node: Node, path: Path, lines: dict[Path, int]) -> None:
-    lines[path] = node.start_mark.line + 1
+    lines.setdefault(path, node.start_mark.line + 1)  # a key's own line wins over its value's
     if isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
             _index_lines(item, (*path, index), lines)

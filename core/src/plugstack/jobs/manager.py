@@ -130,7 +130,9 @@ class JobManager:
             if job_id in self._cancelling:
                 return
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "plugstack.jobs.child",
+                sys.executable,
+                "-m",
+                "plugstack.jobs.child",
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,

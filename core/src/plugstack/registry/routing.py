@@ -19,6 +19,10 @@ class RoutingTable:
 
     Providers may take part in registration by defining ``register_resource(resource)``
     (validate, load, or rewrite ``provider_resource_id``) and ``unregister_resource(resource)``.
+    A request without ``provider_id`` goes to the only provider, or else to the only one whose
+    ``accepts(request)`` says yes (e.g. a dataset source's URI scheme, as its config lists).
+    A provider that knows its own resources (a remote server's model list) defines
+    ``list_resources(kind_type)``, returning register requests: see ``refresh``.
     """
 
     def __init__(self, kind: ResourceKind, store: ResourceStore, providers: list[ProviderHandle]) -> None:
@@ -26,6 +30,7 @@ class RoutingTable:
         self._store = store
         self._providers = {handle.provider_id: handle for handle in providers}
         self._resources: dict[str, Resource] = {}
+        self._announced: dict[str, set[str]] = {}  # provider_id -> ids it announced itself
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
@@ -41,8 +46,40 @@ class RoutingTable:
                 except Exception as exc:  # noqa: BLE001 - one bad resource must not stop start-up
                     log.warning("%s %r could not be restored: %s", self.kind.type, resource.identifier, exc)
             self._resources[resource.identifier] = resource
+        for provider_id in self._providers:
+            await self.refresh(provider_id)
 
-    def _provider_id(self, requested: str | None) -> str:
+    async def refresh(self, provider_id: str) -> None:
+        """Serve what the provider announces (``list_resources``), replacing its last list.
+
+        Announced resources are not persisted: the provider stays their source of truth. A
+        registration of the same id (persisted, or run.yaml's) wins over an announcement; a
+        provider that cannot answer now keeps what it announced before.
+        """
+        handle = self._providers[provider_id]
+        announce = getattr(handle.impl, "list_resources", None)
+        if announce is None:
+            return
+        try:
+            requests = await announce(self.kind.type)
+        except Exception as exc:  # noqa: BLE001 - a provider that cannot list now is retried by its owner
+            log.warning("provider %s could not list its %ss: %s", provider_id, self.kind.type, exc)
+            return
+        async with self._lock:
+            before = self._announced.get(provider_id, set())
+            now: set[str] = set()
+            for raw in requests:
+                resource = self.kind.build(self.kind.register_request.model_validate(raw), provider_id)
+                if resource.identifier in self._resources and resource.identifier not in before:
+                    continue  # registered explicitly: that registration wins
+                self._resources[resource.identifier] = resource
+                now.add(resource.identifier)
+            for identifier in before - now:
+                self._resources.pop(identifier, None)
+            self._announced[provider_id] = now
+
+    def _provider_id(self, request: BaseModel) -> str:
+        requested = getattr(request, "provider_id", None)
         if requested:
             if requested not in self._providers:
                 available = ", ".join(sorted(self._providers)) or "none"
@@ -54,22 +91,32 @@ class RoutingTable:
             return next(iter(self._providers))
         if not self._providers:
             raise BadRequestError(f"this stack has no {self.kind.api} provider to register a {self.kind.type} with")
+        accepting = [pid for pid, handle in self._providers.items() if self._accepts(handle, request)]
+        if len(accepting) == 1:
+            return accepting[0]
         raise BadRequestError(
-            f"several {self.kind.api} providers are configured; pass provider_id (one of: "
-            f"{', '.join(sorted(self._providers))})"
+            f"several {self.kind.api} providers are configured and {len(accepting) or 'none'} of them accept "
+            f"this {self.kind.type}; pass provider_id (one of: {', '.join(sorted(self._providers))})"
         )
 
-    async def register(self, request: BaseModel, replace: bool = False) -> Resource:
+    @staticmethod
+    def _accepts(handle: ProviderHandle, request: BaseModel) -> bool:
+        accepts = getattr(handle.impl, "accepts", None)
+        return accepts is not None and bool(accepts(request))
+
+    async def register(self, request: BaseModel, from_config: bool = False) -> Resource:
         """Register; the same registration again is a no-op. A different one under the same id
-        is a conflict, unless ``replace`` (run.yaml at start-up: the file is the truth)."""
-        provider_id = self._provider_id(getattr(request, "provider_id", None))
+        is a conflict. ``from_config`` (run.yaml at start-up): the file is the truth, so it
+        replaces a differing registration, and a provider that is down keeps its resources
+        (calls to them answer 503 with the reason, not 404)."""
+        provider_id = self._provider_id(request)
         resource = self.kind.build(request, provider_id)
         async with self._lock:
             existing = self._resources.get(resource.identifier)
             if existing is not None:
                 if existing.same_as(resource):
                     return existing
-                if replace:
+                if from_config:
                     await self._forget(existing)
                 else:
                     raise ConflictError(
@@ -77,7 +124,8 @@ class RoutingTable:
                         f"(provider {existing.provider_id!r}); unregister it first"
                     )
             handle = self._providers[provider_id]
-            hook = getattr(handle.require(), "register_resource", None)
+            provider = handle.impl if from_config else handle.require()
+            hook = getattr(provider, "register_resource", None)
             if hook is not None:
                 resource = await hook(resource) or resource
             await self._store.put(self.kind, resource)
@@ -94,6 +142,8 @@ class RoutingTable:
             await hook(resource)
         await self._store.delete(self.kind, resource.identifier)
         del self._resources[resource.identifier]
+        for announced in self._announced.values():
+            announced.discard(resource.identifier)
 
     def get(self, identifier: str) -> Resource:
         resource = self._resources.get(identifier)

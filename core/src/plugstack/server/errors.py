@@ -52,6 +52,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        body = ErrorBody(status=500, title="Internal Server Error", detail=f"{type(exc).__name__}: {exc}",
-                         instance=request.url.path)
+        body = ErrorBody(
+            status=500, title="Internal Server Error", detail=f"{type(exc).__name__}: {exc}", instance=request.url.path
+        )
         return error_response(body)

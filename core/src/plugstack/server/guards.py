@@ -26,19 +26,25 @@ class GuardMiddleware:
         self.quota = quota
         self.calls: dict[str, deque[float]] = {}
 
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
+    ) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
         token = _bearer(scope)
         if self.keys is not None and token not in self.keys:
-            await _reject(send, scope, 401, "Unauthorized", "a valid 'Authorization: Bearer <api key>' header is required")
+            await _reject(
+                send, scope, 401, "Unauthorized", "a valid 'Authorization: Bearer <api key>' header is required"
+            )
             return
         if self.quota is not None:
             client = token or (scope.get("client") or ("?",))[0]
             wait = self._over_quota(client)
             if wait is not None:
-                detail = f"quota of {self.quota.requests_per_minute} requests per minute exceeded; retry in {wait:.0f} s"
+                detail = (
+                    f"quota of {self.quota.requests_per_minute} requests per minute exceeded; retry in {wait:.0f} s"
+                )
                 await _reject(send, scope, 429, "Too Many Requests", detail, {"retry-after": f"{wait:.0f}"})
                 return
         await self.app(scope, receive, send)
@@ -64,10 +70,16 @@ def _bearer(scope: Scope) -> str | None:
 
 
 async def _reject(
-    send: Callable[[Any], Awaitable[None]], scope: Scope, status: int, title: str, detail: str,
+    send: Callable[[Any], Awaitable[None]],
+    scope: Scope,
+    status: int,
+    title: str,
+    detail: str,
     extra_headers: dict[str, str] | None = None,
 ) -> None:
-    body = json.dumps(ErrorBody(status=status, title=title, detail=detail, instance=scope["path"]).model_dump()).encode()
+    body = json.dumps(
+        ErrorBody(status=status, title=title, detail=detail, instance=scope["path"]).model_dump()
+    ).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.encode(), v.encode()) for k, v in (extra_headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -21,22 +21,27 @@ def _encode(item: BaseModel) -> bytes:
     return b"data: " + item.model_dump_json(exclude_none=True).encode() + b"\n\n"
 
 
-async def _events(first: BaseModel | None, items: AsyncIterator[BaseModel], path: str) -> AsyncIterator[bytes]:
+async def _events(
+    first: BaseModel | None, items: AsyncIterator[BaseModel], path: str, done_sentinel: bool = True
+) -> AsyncIterator[bytes]:
     if first is not None:
         yield _encode(first)
     try:
         async for item in items:
             yield _encode(item)
-    except Exception as exc:  # noqa: BLE001 - every failure must reach the client as an event
+    except Exception as exc:
         error = exc if isinstance(exc, PlugstackError) else ProviderFailedError(f"{type(exc).__name__}: {exc}")
         if not isinstance(exc, PlugstackError):
             log.exception("stream for %s failed", path)
         body = error.body(instance=path).model_dump_json(exclude_none=True)
         yield b'data: {"error": ' + body.encode() + b"}\n\n"
-    yield b"data: [DONE]\n\n"
+    if done_sentinel:
+        yield b"data: [DONE]\n\n"
 
 
-async def sse_response(items: AsyncIterator[BaseModel], path: str) -> StreamingResponse:
+async def sse_response(items: AsyncIterator[BaseModel], path: str, done_sentinel: bool = True) -> StreamingResponse:
+    """``done_sentinel=False`` leaves out ``[DONE]``, for clients that JSON-decode every event."""
     first = await anext(items, None)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(_events(first, items, path), media_type="text/event-stream", headers=headers)
+    events = _events(first, items, path, done_sentinel)
+    return StreamingResponse(events, media_type="text/event-stream", headers=headers)

@@ -48,11 +48,10 @@ class SqliteBackend:
         return row[0] if row else None
 
     async def set(self, key: str, value: str) -> None:
-        self._run("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                  (key, value))
-
-    async def delete(self, key: str) -> None:
-        self._run("DELETE FROM kv WHERE key = ?", (key,))
+        self._run(
+            "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     async def items(self, prefix: str = "") -> list[tuple[str, str]]:
         upper = prefix + "\U0010ffff"
@@ -125,6 +124,10 @@ class SqliteBackend:
         rows = await self.fetch_all(table, where, limit=1)
         return rows[0] if rows else None
 
-    async def delete(self, table: str, where: Row) -> int:
+    async def delete(self, table: str, where: Row | None = None) -> int:
+        """Both interfaces name this `delete`: SqlStore's ``delete(table, where)``, and KVStore's
+        ``delete(key)`` when called with a key alone (a second definition would shadow the first)."""
+        if where is None:
+            return self._run("DELETE FROM kv WHERE key = ?", (table,)).rowcount
         clause, params = self._where(where)
         return self._run(f"DELETE FROM {_name(table)}{clause}", params).rowcount

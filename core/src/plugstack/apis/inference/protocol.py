@@ -1,7 +1,9 @@
 """What an inference provider implements. The router implements it too, over all providers.
 
 A request with ``stream=True`` returns an async iterator of chunks; otherwise one response.
-The router passes requests whose ``model`` is already the provider's own model id.
+The router passes requests whose ``model`` is already the provider's own model id. A
+provider that cannot do one of these raises `BadRequestError` saying so; a provider written
+before `rerank` existed may leave it out (the router answers 400 for it).
 """
 
 from collections.abc import AsyncIterator
@@ -15,6 +17,8 @@ from plugstack.apis.inference.models import (
     CompletionRequest,
     EmbeddingsRequest,
     EmbeddingsResponse,
+    RerankRequest,
+    RerankResponse,
 )
 
 
@@ -26,3 +30,5 @@ class Inference(Protocol):
     async def completion(self, request: CompletionRequest) -> Completion | AsyncIterator[Completion]: ...
 
     async def embeddings(self, request: EmbeddingsRequest) -> EmbeddingsResponse: ...
+
+    async def rerank(self, request: RerankRequest) -> RerankResponse: ...

@@ -1,7 +1,10 @@
 """Routes each inference call to the provider that serves its model."""
 
 from collections.abc import AsyncIterator
-from typing import TypeVar
+from contextlib import aclosing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from plugstack.apis.inference.models import (
     ChatCompletion,
@@ -11,12 +14,13 @@ from plugstack.apis.inference.models import (
     CompletionRequest,
     EmbeddingsRequest,
     EmbeddingsResponse,
+    RerankRequest,
+    RerankResponse,
 )
-from plugstack.apis.inference.protocol import Inference
 from plugstack.errors import BadRequestError
 from plugstack.registry.routing import RoutingTable
 
-Request = TypeVar("Request", ChatCompletionRequest, CompletionRequest, EmbeddingsRequest)
+Request = TypeVar("Request", ChatCompletionRequest, CompletionRequest, EmbeddingsRequest, RerankRequest)
 
 
 class InferenceRouter:
@@ -25,7 +29,7 @@ class InferenceRouter:
     def __init__(self, models: RoutingTable) -> None:
         self._models = models
 
-    def _route(self, request: Request, model_type: str) -> tuple[Inference, Request]:
+    def _route(self, request: Request, model_type: str) -> tuple[Any, Request]:
         model, provider = self._models.route(request.model)
         if getattr(model, "model_type", "llm") != model_type:
             raise BadRequestError(f"model {request.model!r} is an {model.model_type} model, not {model_type}")  # type: ignore[attr-defined]
@@ -35,12 +39,39 @@ class InferenceRouter:
         self, request: ChatCompletionRequest
     ) -> ChatCompletion | AsyncIterator[ChatCompletionChunk]:
         provider, routed = self._route(request, "llm")
-        return await provider.chat_completion(routed)
+        return _named(await provider.chat_completion(routed), request.model)
 
     async def completion(self, request: CompletionRequest) -> Completion | AsyncIterator[Completion]:
         provider, routed = self._route(request, "llm")
-        return await provider.completion(routed)
+        return _named(await provider.completion(routed), request.model)
 
     async def embeddings(self, request: EmbeddingsRequest) -> EmbeddingsResponse:
         provider, routed = self._route(request, "embedding")
-        return await provider.embeddings(routed)
+        return _named(await provider.embeddings(routed), request.model)
+
+    async def rerank(self, request: RerankRequest) -> RerankResponse:
+        """Rerank runs on embedding models: a bi-encoder scores by similarity, a cross-encoder directly."""
+        provider, routed = self._route(request, "embedding")
+        rerank = getattr(provider, "rerank", None)
+        if rerank is None:
+            raise BadRequestError(f"model {request.model!r} is served by a provider that cannot rerank")
+        response: RerankResponse = await rerank(routed)
+        return response
+
+
+Named = TypeVar("Named", bound=BaseModel)
+
+
+def _named(result: Named | AsyncIterator[Named], model: str) -> Named | AsyncIterator[Named]:
+    """Responses name the model as the client did, not by the provider's id for it."""
+    if isinstance(result, AsyncIterator):
+        return _named_stream(result, model)
+    result.model = model  # type: ignore[attr-defined]
+    return result
+
+
+async def _named_stream(chunks: AsyncIterator[Named], model: str) -> AsyncIterator[Named]:
+    async with aclosing(chunks):  # type: ignore[type-var]
+        async for chunk in chunks:
+            chunk.model = model  # type: ignore[attr-defined]
+            yield chunk

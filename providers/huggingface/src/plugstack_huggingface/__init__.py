@@ -1,0 +1,1 @@
+"""plugstack datasetio provider `inline::huggingface`: datasets through the HF `datasets` library."""

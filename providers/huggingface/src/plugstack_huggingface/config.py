@@ -1,0 +1,17 @@
+"""The run.yaml `config` section of `inline::huggingface`."""
+
+from typing import ClassVar
+
+from plugstack_localfs.config import DatasetSourceConfig
+from pydantic import Field
+
+
+class HuggingFaceConfig(DatasetSourceConfig):
+    readable_schemes: ClassVar[frozenset[str]] = frozenset({"huggingface", "hf"})
+
+    uri_schemes: list[str] = Field(default_factory=lambda: ["huggingface", "hf"])
+    inline_rows: bool = False
+    cache_dir: str | None = Field(
+        default=None,
+        description="the `datasets` cache to read and fill; default: HF_DATASETS_CACHE (~/.cache/huggingface/datasets)",
+    )

@@ -1,0 +1,1 @@
+"""plugstack datasetio provider `inline::localfs`: rows, local files, data: URIs and http(s) downloads."""

@@ -1,0 +1,41 @@
+"""run.yaml `config` sections of the datasetio providers that serve rows from local storage."""
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class DatasetSourceConfig(BaseModel):
+    """Which dataset sources a provider takes: the routing of a registration without
+    provider_id follows these lists, so two providers never need their ids hard-coded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    readable_schemes: ClassVar[frozenset[str]] = frozenset()
+
+    uri_schemes: list[str] = Field(description="URI schemes of the sources this provider reads")
+    inline_rows: bool = Field(description="whether it takes datasets whose source is inline rows")
+
+    @field_validator("uri_schemes")
+    @classmethod
+    def _readable(cls, schemes: list[str]) -> list[str]:
+        lowered = [scheme.lower() for scheme in schemes]
+        unknown = sorted(set(lowered) - cls.readable_schemes)
+        if unknown:
+            known = ", ".join(sorted(cls.readable_schemes))
+            raise ValueError(f"cannot read {', '.join(unknown)}; known schemes: {known}")
+        return lowered
+
+
+class LocalFSConfig(DatasetSourceConfig):
+    readable_schemes: ClassVar[frozenset[str]] = frozenset({"file", "data", "http", "https"})
+
+    uri_schemes: list[str] = Field(
+        default_factory=lambda: ["file", "data", "http", "https"],
+        description="'file' covers both file:// URIs and plain paths",
+    )
+    inline_rows: bool = True
+    http_timeout_s: float = Field(default=60.0, gt=0, description="per-request timeout of http(s) downloads")
+    allowed_dirs: list[str] | None = Field(
+        default=None, description="local files must lie under one of these; default: any file the server can read"
+    )

@@ -1,0 +1,176 @@
+"""From a dataset URI to a local file and its format.
+
+Local paths (plain or ``file://``) are read in place and never written to. ``data:`` URIs
+are decoded, and ``http(s)://`` URLs downloaded, once into the dataset's own directory; a
+restart reuses that copy.
+"""
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
+from urllib.request import url2pathname
+
+import httpx
+from plugstack.errors import BadRequestError, ProviderFailedError
+
+Format = Literal["jsonl", "json", "csv", "parquet"]
+FORMATS: tuple[Format, ...] = ("jsonl", "json", "csv", "parquet")
+_SUFFIXES: dict[str, Format] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".jsonlines": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_MEDIA_WORDS: tuple[tuple[str, Format], ...] = (
+    ("jsonl", "jsonl"),
+    ("ndjson", "jsonl"),
+    ("jsonlines", "jsonl"),
+    ("json", "json"),
+    ("csv", "csv"),
+    ("parquet", "parquet"),
+)
+FETCH_RECORD = "fetched.json"
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    path: Path
+    format: Format
+
+
+def scheme_of(uri: str) -> str:
+    """The URI's scheme, lower-case; a plain path (no scheme) counts as ``file``."""
+    if uri.startswith("data:"):
+        return "data"
+    scheme = urlsplit(uri).scheme.lower()
+    if len(scheme) <= 1 or "://" not in uri:  # a plain path, or a Windows drive letter
+        return "file"
+    return scheme
+
+
+def short(uri: str, limit: int = 80) -> str:
+    """A URI short enough for an error message (data: URIs can be megabytes)."""
+    return uri if len(uri) <= limit else uri[: limit - 1] + "…"
+
+
+def format_of_name(name: str) -> Format | None:
+    return _SUFFIXES.get(Path(name.lower()).suffix)
+
+
+def format_of_media_type(media_type: str) -> Format | None:
+    media_type = media_type.lower()
+    return next((fmt for word, fmt in _MEDIA_WORDS if word in media_type), None)
+
+
+def _unknown_format(uri: str) -> BadRequestError:
+    suffixes = ", ".join(sorted(_SUFFIXES))
+    return BadRequestError(f"cannot tell the format of {short(uri)}: name it with one of {suffixes}")
+
+
+def local_path(uri: str) -> Path:
+    if uri.lower().startswith("file://"):
+        parts = urlsplit(uri)
+        return Path(url2pathname(unquote(parts.netloc + parts.path))).expanduser()
+    return Path(uri).expanduser()
+
+
+def fetch(uri: str, workdir: Path, http_timeout_s: float) -> LocalFile:
+    """The local file behind ``uri``: the user's own file, or a copy made in ``workdir``."""
+    scheme = scheme_of(uri)
+    if scheme == "file":
+        path = local_path(uri)
+        fmt = format_of_name(path.name)
+        if fmt is None:
+            raise _unknown_format(uri)
+        if not path.is_file():
+            raise BadRequestError(f"cannot read {short(uri)}: {path} is not a file")
+        if not os.access(path, os.R_OK):
+            raise BadRequestError(f"cannot read {short(uri)}: permission denied")
+        return LocalFile(path, fmt)
+    fetched = _fetched(uri, workdir)
+    if fetched is not None:
+        return fetched
+    if scheme == "data":
+        local = _decode_data_uri(uri, workdir)
+    elif scheme in ("http", "https"):
+        local = _download(uri, workdir, http_timeout_s)
+    else:
+        raise BadRequestError(f"cannot read {short(uri)}: unsupported URI scheme {scheme!r}")
+    _record(uri, workdir, local)
+    return local
+
+
+def _uri_digest(uri: str) -> str:
+    return hashlib.sha256(uri.encode()).hexdigest()
+
+
+def _fetched(uri: str, workdir: Path) -> LocalFile | None:
+    """The copy made for this very URI earlier, if it is still there."""
+    try:
+        record = json.loads((workdir / FETCH_RECORD).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    path = workdir / record["file"]
+    if record.get("uri_sha256") != _uri_digest(uri) or not path.is_file():
+        return None
+    return LocalFile(path, record["format"])
+
+
+def _record(uri: str, workdir: Path, local: LocalFile) -> None:
+    record = {"uri_sha256": _uri_digest(uri), "file": local.path.name, "format": local.format}
+    (workdir / FETCH_RECORD).write_text(json.dumps(record))
+
+
+def _decode_data_uri(uri: str, workdir: Path) -> LocalFile:
+    """``data:[<media type>][;base64],<data>``; the media type names the format (``data:csv;base64,...``)."""
+    header, comma, payload = uri[len("data:") :].partition(",")
+    if not comma:
+        raise BadRequestError("a data: URI needs a ',' between its media type and its data")
+    params = header.split(";")
+    fmt = format_of_media_type(params[0])
+    if fmt is None:
+        raise BadRequestError(
+            f"the data: URI's media type {params[0]!r} names no known format; use one of: {', '.join(FORMATS)} "
+            "(e.g. 'data:text/csv;base64,...')"
+        )
+    try:
+        data = base64.b64decode(payload, validate=True) if "base64" in params[1:] else unquote_to_bytes(payload)
+    except ValueError as exc:
+        raise BadRequestError(f"the data: URI's base64 payload is invalid: {exc}") from None
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / f"source.{fmt}"
+    path.write_bytes(data)
+    return LocalFile(path, fmt)
+
+
+def _download(url: str, workdir: Path, timeout_s: float) -> LocalFile:
+    """Streamed to disk, so a large file never sits in memory; 4xx is the caller's error, the rest 502."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    partial = workdir / "download.partial"
+    try:
+        with httpx.stream("GET", url, follow_redirects=True, timeout=timeout_s) as response:
+            if 400 <= response.status_code < 500:
+                raise BadRequestError(f"cannot read {short(url)}: the server answered {response.status_code}")
+            response.raise_for_status()
+            fmt = format_of_name(urlsplit(str(response.url)).path) or format_of_media_type(
+                response.headers.get("content-type", "")
+            )
+            if fmt is None:
+                raise _unknown_format(url)
+            with partial.open("wb") as f:
+                for chunk in response.iter_bytes():
+                    f.write(chunk)
+    except httpx.HTTPError as exc:
+        partial.unlink(missing_ok=True)
+        raise ProviderFailedError(f"cannot download {short(url)}: {type(exc).__name__}: {exc}") from None
+    path = workdir / f"source.{fmt}"
+    os.replace(partial, path)
+    return LocalFile(path, fmt)

@@ -1,0 +1,1 @@
+"""plugstack-provider-sentence-transformers: embeddings and rerank with sentence-transformers."""

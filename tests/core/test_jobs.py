@@ -1,0 +1,113 @@
+"""The job system: real child processes, persisted state, cancel, restart."""
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from plugstack.errors import ConflictError, NotFoundError
+from plugstack.jobs.manager import JobManager
+from plugstack.jobs.models import JobStatus
+from plugstack.storage.sqlite import SqliteBackend
+
+PRIMES = "tests.support.job_kinds:count_primes"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> SqliteBackend:
+    return SqliteBackend(tmp_path / "jobs.db")
+
+
+async def _manager(db: SqliteBackend) -> JobManager:
+    manager = JobManager(db)
+    await manager.initialize()
+    return manager
+
+
+async def test_job_runs_to_completion_with_progress_logs_and_artifacts(db: SqliteBackend, tmp_path: Path) -> None:
+    manager = await _manager(db)
+    job = await manager.submit("test", PRIMES, {"limit": 2000, "out_dir": str(tmp_path)})
+    assert job.status == JobStatus.scheduled
+    done = await manager.wait(job.id, timeout=60)
+    assert done.status == JobStatus.completed, done.error
+    assert done.result == {"primes": 303}
+    assert done.progress == {"done": 2000, "total": 2000, "primes": 303}
+    assert done.artifacts == [{"path": str(tmp_path / "primes.txt"), "kind": "count"}]
+    assert (tmp_path / "primes.txt").read_text() == "303"
+    assert done.started_at and done.completed_at and done.started_at <= done.completed_at
+    lines = [entry.line for entry in await manager.logs(job.id)]
+    assert "checked up to 2000" in lines
+    assert "a line the work printed to stdout" in lines
+    assert [entry.line for entry in await manager.logs(job.id, offset=1, limit=1)] == lines[1:2]
+
+
+async def test_failure_is_recorded_with_the_reason(db: SqliteBackend) -> None:
+    manager = await _manager(db)
+    job = await manager.submit("test", "tests.support.job_kinds:fail", {})
+    done = await manager.wait(job.id, timeout=60)
+    assert done.status == JobStatus.failed
+    assert done.error == "ValueError: row 3 has no 'answer' column"
+    assert any("Traceback" in entry.line for entry in await manager.logs(job.id))
+
+
+async def test_a_crashing_process_fails_the_job(db: SqliteBackend) -> None:
+    manager = await _manager(db)
+    done = await manager.wait((await manager.submit("test", "tests.support.job_kinds:crash", {})).id, timeout=60)
+    assert done.status == JobStatus.failed
+    assert "exited with code 7" in (done.error or "")
+
+
+async def test_unknown_target_fails_cleanly(db: SqliteBackend) -> None:
+    manager = await _manager(db)
+    done = await manager.wait((await manager.submit("test", "tests.support.nothing_here:run", {})).id, timeout=60)
+    assert done.status == JobStatus.failed
+    assert "ModuleNotFoundError" in (done.error or "")
+
+
+async def test_cancel_stops_the_process_within_seconds(db: SqliteBackend, tmp_path: Path) -> None:
+    manager = await _manager(db)
+    params = {"limit": 100, "out_dir": str(tmp_path), "delay_per_chunk": 5}
+    job = await manager.submit("test", PRIMES, params)
+    while (await manager.get(job.id)).status != JobStatus.in_progress:
+        await asyncio.sleep(0.02)
+    started = time.monotonic()
+    cancelled = await manager.cancel(job.id)
+    assert cancelled.status == JobStatus.cancelled
+    assert time.monotonic() - started < 5
+    assert not (tmp_path / "primes.txt").exists()
+
+
+async def test_cancel_a_queued_job(db: SqliteBackend, tmp_path: Path) -> None:
+    manager = await _manager(db)
+    first = await manager.submit("test", PRIMES, {"limit": 100, "out_dir": str(tmp_path), "delay_per_chunk": 1})
+    queued = await manager.submit("test", PRIMES, {"limit": 100, "out_dir": str(tmp_path)})
+    assert (await manager.cancel(queued.id)).status == JobStatus.cancelled
+    await manager.cancel(first.id)
+
+
+async def test_restart_marks_in_flight_jobs_failed_and_keeps_finished_ones(db: SqliteBackend, tmp_path: Path) -> None:
+    manager = await _manager(db)
+    finished = await manager.wait((await manager.submit("a", PRIMES, {"limit": 50, "out_dir": str(tmp_path)})).id, 60)
+    running = await manager.submit("b", PRIMES, {"limit": 100, "out_dir": str(tmp_path), "delay_per_chunk": 5})
+    while (await manager.get(running.id)).status != JobStatus.in_progress:
+        await asyncio.sleep(0.02)
+    # a new manager on the same table is what a restarted server sees
+    restarted = await _manager(db)
+    after = await restarted.get(running.id)
+    assert after.status == JobStatus.failed
+    assert "server stopped while the job was in progress" in (after.error or "")
+    assert (await restarted.get(finished.id)).status == JobStatus.completed
+    assert [job.id for job in await restarted.list_jobs()] == [finished.id, running.id]
+    assert [job.id for job in await restarted.list_jobs(kind="a")] == [finished.id]
+    await manager.shutdown()
+
+
+async def test_ids_are_unique_and_unknown_ids_are_404(db: SqliteBackend, tmp_path: Path) -> None:
+    manager = await _manager(db)
+    await manager.submit("test", PRIMES, {"limit": 10, "out_dir": str(tmp_path)}, job_id="mine")
+    with pytest.raises(ConflictError):
+        await manager.submit("test", PRIMES, {"limit": 10, "out_dir": str(tmp_path)}, job_id="mine")
+    with pytest.raises(NotFoundError):
+        await manager.get("nope")
+    await manager.wait("mine", 60)

@@ -1,0 +1,1 @@
+"""The inference API on the starter distribution: real server, real models, real tokens."""
