@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from plugstack.errors import ConflictError, NotFoundError
-from plugstack.jobs.manager import JobManager
+from plugstack.jobs.manager import JobManager, TaskReporter
 from plugstack.jobs.models import JobStatus
 from plugstack.storage.sqlite import SqliteBackend
 
@@ -111,3 +111,36 @@ async def test_ids_are_unique_and_unknown_ids_are_404(db: SqliteBackend, tmp_pat
     with pytest.raises(NotFoundError):
         await manager.get("nope")
     await manager.wait("mine", 60)
+
+
+async def test_in_process_task_job(db: SqliteBackend) -> None:
+    manager = await _manager(db)
+
+    async def work(reporter: TaskReporter) -> dict[str, int]:
+        for done in range(1, 4):
+            await reporter.progress(done=done, total=3)
+            await reporter.log(f"row {done}")
+        await reporter.artifact({"rows": 3})
+        return {"rows": 3}
+
+    done = await manager.wait((await manager.submit_task("eval", work, {"n": 3})).id, timeout=10)
+    assert done.status == JobStatus.completed and done.result == {"rows": 3}
+    assert done.progress == {"done": 3, "total": 3} and done.artifacts == [{"rows": 3}]
+    assert [entry.line for entry in await manager.logs(done.id)] == ["row 1", "row 2", "row 3"]
+
+
+async def test_in_process_task_failure_and_cancel(db: SqliteBackend) -> None:
+    manager = await _manager(db)
+
+    async def broken(reporter: TaskReporter) -> None:
+        raise KeyError("answer")
+
+    failed = await manager.wait((await manager.submit_task("eval", broken, {})).id, timeout=10)
+    assert failed.status == JobStatus.failed and failed.error == "KeyError: 'answer'"
+
+    async def slow(reporter: TaskReporter) -> None:
+        await asyncio.sleep(60)
+
+    job = await manager.submit_task("eval", slow, {})
+    await asyncio.sleep(0.05)
+    assert (await manager.cancel(job.id)).status == JobStatus.cancelled

@@ -1,6 +1,8 @@
-"""Runs jobs in child processes and keeps their state in the job table.
+"""Runs jobs and keeps their state in the job table.
 
-Cancel kills the child's whole process group, so it really stops. On start-up, jobs left
+CPU-heavy work (training) runs in a child process (``submit``): cancel kills the child's
+whole process group, so it really stops. Work that needs the server's own objects (an eval
+calling the inference router) runs as an asyncio task (``submit_task``): cancel cancels it. On start-up, jobs left
 ``scheduled`` or ``in_progress`` by a previous server are marked failed with the reason;
 their progress, artifacts and logs stay readable.
 """
@@ -13,6 +15,7 @@ import os
 import signal
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,13 +72,29 @@ class JobManager:
                 await self._finish(row["id"], JobStatus.failed, error=reason)
 
     async def submit(self, kind: str, target: str, params: dict[str, Any], job_id: str | None = None) -> Job:
-        """Queue ``target`` ("module:function") to run as a job; returns at once."""
+        """Queue ``target`` ("module:function") to run in a child process; returns at once."""
+        job = await self._create(kind, params, job_id)
+        self._tasks[job.id] = asyncio.create_task(self._run(job.id, target, params))
+        return job
+
+    async def submit_task(
+        self,
+        kind: str,
+        work: Callable[["TaskReporter"], Awaitable[Any]],
+        params: dict[str, Any],
+        job_id: str | None = None,
+    ) -> Job:
+        """Run ``work(reporter)`` as a job inside the server; its return value is the result."""
+        job = await self._create(kind, params, job_id)
+        self._tasks[job.id] = asyncio.create_task(self._run_task(job.id, work))
+        return job
+
+    async def _create(self, kind: str, params: dict[str, Any], job_id: str | None) -> Job:
         job_id = job_id or uuid.uuid4().hex
         if await self._store.fetch_one(JOBS_TABLE, {"id": job_id}) is not None:
             raise ConflictError(f"job {job_id!r} already exists")
         job = Job(id=job_id, kind=kind, status=JobStatus.scheduled, created_at=_now(), params=params)
         await self._store.insert(JOBS_TABLE, _to_row(job))
-        self._tasks[job_id] = asyncio.create_task(self._run(job_id, target, params))
         return job
 
     async def get(self, job_id: str) -> Job:
@@ -99,10 +118,12 @@ class JobManager:
             return job
         self._cancelling.add(job_id)
         process = self._processes.get(job_id)
-        if process is None:  # still waiting for a slot
+        if process is None:  # an in-process task, or a child job still waiting for a slot
             task = self._tasks.get(job_id)
             if task:
                 task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await self._finish(job_id, JobStatus.cancelled)
         else:
             await _kill(process)
@@ -122,8 +143,26 @@ class JobManager:
         for job_id, process in list(self._processes.items()):
             await _kill(process)
             await self._finish(job_id, JobStatus.failed, error="the server shut down while the job was running")
-        for task in self._tasks.values():
-            task.cancel()
+        for job_id, task in self._tasks.items():
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+                if not (await self.get(job_id)).status.finished:
+                    await self._finish(job_id, JobStatus.failed, error="the server shut down while the job was running")
+
+    async def _run_task(self, job_id: str, work: Callable[["TaskReporter"], Awaitable[Any]]) -> None:
+        await self._store.update(
+            JOBS_TABLE, {"status": JobStatus.in_progress.value, "started_at": _now().isoformat()}, {"id": job_id}
+        )
+        try:
+            result = await work(TaskReporter(self, job_id))
+        except Exception as exc:  # the job fails with the reason; the server goes on
+            log.exception("job %s failed", job_id)
+            await self._append_log(job_id, f"{type(exc).__name__}: {exc}")
+            await self._finish(job_id, JobStatus.failed, error=f"{type(exc).__name__}: {exc}")
+            return
+        await self._finish(job_id, JobStatus.completed, result=result)
 
     async def _run(self, job_id: str, target: str, params: dict[str, Any]) -> None:
         async with self._slots:
@@ -170,13 +209,11 @@ class JobManager:
                 continue
             kind = message.get("type")
             if kind == "progress":
-                await self._store.update(JOBS_TABLE, {"progress": message["progress"]}, {"id": job_id})
+                await self._set_progress(job_id, message["progress"])
             elif kind == "log":
                 await self._append_log(job_id, message["line"])
             elif kind == "artifact":
-                job = await self.get(job_id)
-                artifacts = [*job.artifacts, message["artifact"]]
-                await self._store.update(JOBS_TABLE, {"artifacts": artifacts}, {"id": job_id})
+                await self._add_artifact(job_id, message["artifact"])
             elif kind in ("result", "error"):
                 outcome[kind] = message[kind]
 
@@ -188,6 +225,13 @@ class JobManager:
             if line:
                 await self._append_log(job_id, line)
 
+    async def _set_progress(self, job_id: str, progress: dict[str, Any]) -> None:
+        await self._store.update(JOBS_TABLE, {"progress": progress}, {"id": job_id})
+
+    async def _add_artifact(self, job_id: str, artifact: dict[str, Any]) -> None:
+        job = await self.get(job_id)
+        await self._store.update(JOBS_TABLE, {"artifacts": [*job.artifacts, artifact]}, {"id": job_id})
+
     async def _append_log(self, job_id: str, line: str) -> None:
         seq = self._log_seq.get(job_id, 0)
         self._log_seq[job_id] = seq + 1
@@ -198,6 +242,23 @@ class JobManager:
         if result is not None:
             values["result"] = result
         await self._store.update(JOBS_TABLE, values, {"id": job_id})
+
+
+class TaskReporter:
+    """Handed to an in-process job: the reports a child's JobReporter sends, awaited."""
+
+    def __init__(self, manager: JobManager, job_id: str) -> None:
+        self._manager = manager
+        self.job_id = job_id
+
+    async def progress(self, **fields: Any) -> None:
+        await self._manager._set_progress(self.job_id, fields)
+
+    async def log(self, line: str) -> None:
+        await self._manager._append_log(self.job_id, line)
+
+    async def artifact(self, artifact: dict[str, Any]) -> None:
+        await self._manager._add_artifact(self.job_id, artifact)
 
 
 async def _kill(process: asyncio.subprocess.Process) -> None:
