@@ -100,3 +100,11 @@ def test_autoload_controls(tmp_path: Path) -> None:
     assert "starter" not in disabled.stdout and "broken_import" not in disabled.stderr
     only = run("distributions", "list", env={**env, "PLUGSTACK_PLUGINS": "plugstack-distributions"})
     assert "starter" in only.stdout and "broken_import" not in only.stderr
+
+
+def test_every_shipped_run_config_validates() -> None:
+    root = Path(__file__).resolve().parents[2]
+    configs = [root / "run.yaml.example", *sorted((root / "distributions").rglob("run.yaml"))]
+    for config in configs:
+        out = run("validate", str(config), env={"VLLM_URL": ""})
+        assert out.returncode == 0, f"{config}: {out.stderr}"
