@@ -117,6 +117,8 @@ async def build_stack(loaded: LoadedConfig, catalog: Catalog) -> Stack:
                 handle.impl = await spec.factory(handle.config, context)
             except Exception as exc:  # noqa: BLE001 - a failing provider never takes the server down
                 handle.error = f"failed to start: {type(exc).__name__}: {exc}"
+                if isinstance(exc, ImportError) and (spec.install_hint or spec.pip_packages):
+                    handle.error += f" (install: {spec.install_hint or 'pip install ' + ' '.join(spec.pip_packages)})"
                 log.warning("provider %s (%s) %s", entry.provider_id, entry.provider_type, handle.error)
             handles.append(handle)
         stack.handles.extend(handles)
