@@ -80,7 +80,10 @@ def test_provider_missing_provider_type(catalog: Catalog) -> None:
 def test_unknown_provider_type_lists_installed_ones(catalog: Catalog) -> None:
     message = errors(GOOD.replace("remote::unreachable", "remote::vlm"), catalog)
     assert "run.yaml:7: providers.inference[0].provider_type: unknown provider_type for API 'inference'" in message
-    assert "expected: one of: remote::unreachable" in message and "found:    'remote::vlm'" in message
+    assert (
+        "expected: one of: inline::missing-engine, inline::recorder, remote::unreachable" in message
+        and "found:    'remote::vlm'" in message
+    )
 
 
 def test_provider_type_of_another_api(catalog: Catalog) -> None:

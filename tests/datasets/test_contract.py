@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from llama_stack_client.types import dataset_iterrows_response, dataset_list_response, dataset_retrieve_response
-from plugstack.apis.datasetio.models import Dataset, PaginatedResponse, RowsDataSource, URIDataSource
 
+from plugstack.apis.datasetio.models import Dataset, PaginatedResponse, RowsDataSource, URIDataSource
 from tests.support.server import RunningServer
 
 SEED = next((Path(__file__).resolve().parents[3] / "shared" / "seeds").glob("002_*.txt"), None)

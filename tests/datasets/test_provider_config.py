@@ -4,12 +4,13 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
+
 from plugstack.apis.datasetio.models import Dataset, RegisterDatasetRequest, URIDataSource
 from plugstack.errors import BadRequestError
 from plugstack_huggingface.config import HuggingFaceConfig
 from plugstack_localfs.config import LocalFSConfig
 from plugstack_localfs.provider import LocalFSDatasetIO
-from pydantic import ValidationError
 
 QA = "eval/question-answer"
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from plugstack.errors import BadRequestError
 from plugstack_localfs import rows as rows_module
 from plugstack_localfs.rows import JsonlRows, json_values
