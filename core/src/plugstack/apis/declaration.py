@@ -39,6 +39,7 @@ class ApiDeclaration:
 _DECLARATIONS: dict[Api, str] = {
     Api.inference: "plugstack.apis.inference.declaration",
     Api.datasetio: "plugstack.apis.datasetio.declaration",
+    Api.post_training: "plugstack.apis.post_training.declaration",
 }
 
 

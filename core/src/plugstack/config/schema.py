@@ -40,7 +40,8 @@ class StorageConfig(StrictModel):
 
     state_dir: str | None = Field(
         default=None,
-        description="files (database, checkpoints, caches); default $PLUGSTACK_STATE_DIR, else ~/.plugstack/<distribution>",
+        description="files (database, checkpoints, caches); "
+        "default $PLUGSTACK_STATE_DIR, else ~/.plugstack/<distribution>",
     )
     backends: dict[str, BackendConfig] = Field(
         default_factory=lambda: {"default": SqliteBackendConfig(path="plugstack.db")}

@@ -154,6 +154,10 @@ class RoutingTable:
     def all(self) -> list[Resource]:
         return list(self._resources.values())
 
+    def provider_ids(self, provider_type: str | None = None) -> list[str]:
+        """The providers this table routes to (only those of ``provider_type``), in run.yaml order."""
+        return [pid for pid, h in self._providers.items() if provider_type in (None, h.provider_type)]
+
     def route(self, identifier: str) -> tuple[Resource, Any]:
         """The resource and the running provider instance that serves it (404 / 503 otherwise)."""
         resource = self.get(identifier)

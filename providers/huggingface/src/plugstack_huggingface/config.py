@@ -2,8 +2,9 @@
 
 from typing import ClassVar
 
-from plugstack_localfs.config import DatasetSourceConfig
 from pydantic import Field
+
+from plugstack_localfs.config import DatasetSourceConfig
 
 
 class HuggingFaceConfig(DatasetSourceConfig):

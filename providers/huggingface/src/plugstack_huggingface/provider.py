@@ -14,13 +14,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import datasets
 from datasets.exceptions import DataFilesNotFoundError, DatasetNotFoundError
+
 from plugstack.apis.datasetio.models import Dataset, Row
 from plugstack.errors import BadRequestError, ProviderFailedError
+from plugstack_huggingface.config import HuggingFaceConfig
 from plugstack_localfs.provider import RowsDatasetIO
 from plugstack_localfs.rows import RowStore, check_table, json_values
 from plugstack_localfs.sources import short
-
-from plugstack_huggingface.config import HuggingFaceConfig
 
 QUERY_KEYS = ("split", "name", "revision")
 SAVED_MARKERS = ("state.json", "dataset_dict.json")

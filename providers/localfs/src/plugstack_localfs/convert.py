@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
-from plugstack.errors import BadRequestError
 
+from plugstack.errors import BadRequestError
 from plugstack_localfs.rows import fingerprint
 
 

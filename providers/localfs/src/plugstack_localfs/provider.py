@@ -13,6 +13,8 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
+from pydantic import BaseModel
+
 from plugstack.apis.datasetio.models import (
     AppendRowsRequest,
     Dataset,
@@ -23,8 +25,6 @@ from plugstack.apis.datasetio.models import (
 )
 from plugstack.errors import BadRequestError, NotFoundError
 from plugstack.registry.resources import Resource
-from pydantic import BaseModel
-
 from plugstack_localfs.config import DatasetSourceConfig, LocalFSConfig
 from plugstack_localfs.convert import csv_to_arrow, derived, json_to_jsonl, parquet_to_arrow
 from plugstack_localfs.rows import ArrowRows, DatasetRows, JsonlRows, ListRows, RowStore
@@ -42,7 +42,7 @@ class RowsDatasetIO(ABC):
         self._config = config
         self._root = state_dir / "datasets"
         self._known: dict[str, Dataset] = {}
-        self._open: dict[str, DatasetRows] = {}
+        self._opened: dict[str, DatasetRows] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     @abstractmethod
@@ -83,7 +83,7 @@ class RowsDatasetIO(ABC):
         self._check_accepted(resource)
         key = self._key(resource)
         self._known[key] = resource
-        self._open[key] = await self._open_rows(resource)
+        self._opened[key] = await self._open_rows(resource)
         return resource
 
     async def _open_rows(self, dataset: Dataset) -> DatasetRows:
@@ -107,23 +107,29 @@ class RowsDatasetIO(ABC):
 
     async def unregister_resource(self, resource: Resource) -> None:
         """Its rows go with it: the appended ones and every copy or index made of its source."""
-        key = self._key(resource)  # type: ignore[arg-type]
+        assert isinstance(resource, Dataset)
+        key = self._key(resource)
         self._known.pop(key, None)
-        self._open.pop(key, None)
+        self._opened.pop(key, None)
         await asyncio.to_thread(shutil.rmtree, self._workdir(key), True)
 
     async def _rows(self, key: str) -> DatasetRows:
         """The open dataset; one that could not be opened at start-up is retried, or says why not."""
-        rows = self._open.get(key)
+        rows = self._opened.get(key)
         if rows is None:
             dataset = self._known.get(key)
             if dataset is None:
                 raise NotFoundError(f"{self.provider_type} has no dataset {key!r}")
-            rows = self._open[key] = await self._open_rows(dataset)
+            rows = self._opened[key] = await self._open_rows(dataset)
         return rows
 
     async def iterrows(self, request: IterRowsRequest) -> PaginatedResponse:
         rows = await self._rows(request.dataset_id)
+        return await asyncio.to_thread(self._page, rows, request)
+
+    @staticmethod
+    def _page(rows: DatasetRows, request: IterRowsRequest) -> PaginatedResponse:
+        """In a worker thread: counting may re-index a user's file that changed since."""
         total = len(rows)
         start = request.start_index or 0
         if start > total:
@@ -131,8 +137,7 @@ class RowsDatasetIO(ABC):
                 f"start_index {start} is past the end of dataset {request.dataset_id!r} ({total} rows)"
             )
         stop = total if request.limit in (None, -1) else min(total, start + request.limit)
-        data = await asyncio.to_thread(rows.read, start, stop)
-        return PaginatedResponse(data=data, has_more=stop < total)
+        return PaginatedResponse(data=rows.read(start, stop), has_more=stop < total)
 
     async def append_rows(self, request: AppendRowsRequest) -> None:
         rows = await self._rows(request.dataset_id)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from plugstack.apis.datasetio.models import DatasetPurpose, Row
 from plugstack.apis.datasetio.purposes import REQUIRED_COLUMNS, missing_column
 from plugstack.errors import BadRequestError, ProviderFailedError
@@ -111,10 +112,13 @@ class JsonlRows:
 
     def _refresh(self) -> None:
         """A user's file edited since it was indexed is indexed (and checked) again."""
-        if self._index is not None and fingerprint(self.path) != self._seen:
-            self._seen = fingerprint(self.path)
-            self._offsets = _scan(self.path, self._purpose, self._label)
-            _save_index(self._index, self._seen, self._offsets)
+        if self._index is None:
+            return
+        seen = fingerprint(self.path)
+        if seen != self._seen:
+            offsets = _scan(self.path, self._purpose, self._label)  # a 400 here keeps the old index
+            _save_index(self._index, seen, offsets)
+            self._offsets, self._seen = offsets, seen
 
     def append(self, rows: Sequence[Row]) -> None:
         """Write the rows and fsync before they count, so an acknowledged append survives a crash."""

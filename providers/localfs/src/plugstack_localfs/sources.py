@@ -16,6 +16,7 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 from urllib.request import url2pathname
 
 import httpx
+
 from plugstack.errors import BadRequestError, ProviderFailedError
 
 Format = Literal["jsonl", "json", "csv", "parquet"]
