@@ -6,8 +6,10 @@ from importlib import import_module
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from plugstack.apis.names import Api
+from plugstack.apis.resource_routes import create_resource_router
 from plugstack.registry.handles import ProviderHandle
 from plugstack.registry.resources import ResourceKind
 from plugstack.registry.routing import RoutingTable
@@ -15,10 +17,15 @@ from plugstack.registry.routing import RoutingTable
 
 @dataclass(frozen=True)
 class ResourceApi:
-    """A resource kind and the HTTP routes of its routing table (e.g. /v1/models)."""
+    """A resource kind served over HTTP: list/register at ``path``, get/unregister below it."""
 
     kind: ResourceKind
-    create_router: Callable[[RoutingTable], APIRouter]
+    path: str  # e.g. "/v1/models"
+    list_response: type[BaseModel]  # the {data: [...]} body of the list route
+    tag: str
+
+    def create_router(self, table: RoutingTable) -> APIRouter:
+        return create_resource_router(self, table)
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,8 @@ class ApiDeclaration:
 _DECLARATIONS: dict[Api, str] = {
     Api.inference: "plugstack.apis.inference.declaration",
     Api.datasetio: "plugstack.apis.datasetio.declaration",
+    Api.scoring: "plugstack.apis.scoring.declaration",
+    Api.eval: "plugstack.apis.eval.declaration",
     Api.post_training: "plugstack.apis.post_training.declaration",
 }
 

@@ -3,13 +3,11 @@
 import time
 from typing import Any, ClassVar, Literal
 
-from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from plugstack.apis.declaration import ResourceApi
 from plugstack.apis.names import Api
 from plugstack.registry.resources import Resource, ResourceKind
-from plugstack.registry.routing import RoutingTable
 
 ModelType = Literal["llm", "embedding"]
 
@@ -75,27 +73,4 @@ MODELS = ResourceKind(
 )
 
 
-def create_router(table: RoutingTable) -> APIRouter:
-    router = APIRouter(tags=["models"])
-
-    @router.get("/v1/models", response_model=ListModelsResponse, summary="List models")
-    async def list_models() -> ListModelsResponse:
-        return ListModelsResponse(data=table.all())  # type: ignore[arg-type]
-
-    @router.get("/v1/models/{model_id:path}", response_model=Model, summary="Get a model")
-    async def get_model(model_id: str) -> Resource:
-        return table.get(model_id)
-
-    @router.post("/v1/models", response_model=Model, summary="Register a model")
-    async def register_model(request: RegisterModelRequest) -> Resource:
-        return await table.register(request)
-
-    @router.delete("/v1/models/{model_id:path}", status_code=204, summary="Unregister a model")
-    async def unregister_model(model_id: str) -> Response:
-        await table.unregister(model_id)
-        return Response(status_code=204)
-
-    return router
-
-
-MODELS_API = ResourceApi(kind=MODELS, create_router=create_router)
+MODELS_API = ResourceApi(kind=MODELS, path="/v1/models", list_response=ListModelsResponse, tag="models")

@@ -2,14 +2,11 @@
 
 import uuid
 
-from fastapi import APIRouter, Response
-
 from plugstack.apis.datasetio.models import Dataset, ListDatasetsResponse, RegisterDatasetRequest, RowsDataSource
 from plugstack.apis.datasetio.purposes import check_rows
 from plugstack.apis.declaration import ResourceApi
 from plugstack.apis.names import Api
-from plugstack.registry.resources import Resource, ResourceKind
-from plugstack.registry.routing import RoutingTable
+from plugstack.registry.resources import ResourceKind
 
 
 def _build(request: RegisterDatasetRequest, provider_id: str) -> Dataset:
@@ -38,27 +35,4 @@ DATASETS = ResourceKind(
 )
 
 
-def create_router(table: RoutingTable) -> APIRouter:
-    router = APIRouter(tags=["datasets"])
-
-    @router.get("/v1beta/datasets", response_model=ListDatasetsResponse, summary="List datasets")
-    async def list_datasets() -> ListDatasetsResponse:
-        return ListDatasetsResponse(data=table.all())  # type: ignore[arg-type]
-
-    @router.post("/v1beta/datasets", response_model=Dataset, summary="Register a dataset")
-    async def register_dataset(request: RegisterDatasetRequest) -> Resource:
-        return await table.register(request)
-
-    @router.get("/v1beta/datasets/{dataset_id:path}", response_model=Dataset, summary="Get a dataset")
-    async def get_dataset(dataset_id: str) -> Resource:
-        return table.get(dataset_id)
-
-    @router.delete("/v1beta/datasets/{dataset_id:path}", status_code=204, summary="Unregister a dataset")
-    async def unregister_dataset(dataset_id: str) -> Response:
-        await table.unregister(dataset_id)
-        return Response(status_code=204)
-
-    return router
-
-
-DATASETS_API = ResourceApi(kind=DATASETS, create_router=create_router)
+DATASETS_API = ResourceApi(kind=DATASETS, path="/v1beta/datasets", list_response=ListDatasetsResponse, tag="datasets")
