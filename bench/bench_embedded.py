@@ -85,23 +85,34 @@ def main() -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp, run_server("starter", Path(tmp) / "state") as server:
         for mode, stream in (("non-stream", False), ("stream (SSE)", True)):
             direct, served = measure(direct_runner(llama, stream), server_runner(server.base_url, stream))
-            rows.append({
-                "mode": mode,
-                "direct_tok_s": statistics.median(direct),
-                "server_tok_s": statistics.median(served),
-                "ratio": statistics.median(served) / statistics.median(direct),
-                "direct_all": direct,
-                "server_all": served,
-            })
+            rows.append(
+                {
+                    "mode": mode,
+                    "direct_tok_s": statistics.median(direct),
+                    "server_tok_s": statistics.median(served),
+                    "ratio": statistics.median(served) / statistics.median(direct),
+                    "direct_all": direct,
+                    "server_all": served,
+                }
+            )
     llama.close()
 
-    print(f"\nEmbedded engine: SmolLM2-135M-Instruct Q4_1, {TOKENS} tokens greedy, {threads} threads, "
-          f"median of {ROUNDS} rounds")
+    print(
+        f"\nEmbedded engine: SmolLM2-135M-Instruct Q4_1, {TOKENS} tokens greedy, {threads} threads, "
+        f"median of {ROUNDS} rounds"
+    )
     print(f"{'mode':<14} {'direct tok/s':>13} {'server tok/s':>13} {'server/direct':>14}")
     for row in rows:
         print(f"{row['mode']:<14} {row['direct_tok_s']:>13.1f} {row['server_tok_s']:>13.1f} {row['ratio']:>13.1%}")
-    result = {"benchmark": "embedded", "when": datetime.now(UTC).isoformat(), "tokens": TOKENS, "rounds": ROUNDS,
-              "threads": threads, "gguf": gguf.name, "rows": rows}
+    result = {
+        "benchmark": "embedded",
+        "when": datetime.now(UTC).isoformat(),
+        "tokens": TOKENS,
+        "rounds": ROUNDS,
+        "threads": threads,
+        "gguf": gguf.name,
+        "rows": rows,
+    }
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"embedded-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(result, indent=2))

@@ -63,8 +63,9 @@ def test_rerank_needs_items(http: httpx.Client) -> None:
 
 
 def test_registering_a_missing_gguf_is_400_naming_the_path(http: httpx.Client) -> None:
-    response = http.post("/v1/models", json={"model_id": "ghost", "provider_id": "llama-cpp",
-                                             "provider_model_id": "/nowhere/ghost.gguf"})
+    response = http.post(
+        "/v1/models", json={"model_id": "ghost", "provider_id": "llama-cpp", "provider_model_id": "/nowhere/ghost.gguf"}
+    )
     assert response.status_code == 400 and "/nowhere/ghost.gguf" in response.json()["detail"]
     assert http.get("/v1/models/ghost").status_code == 404
 
@@ -74,8 +75,10 @@ def test_generation_does_not_block_the_event_loop(http: httpx.Client) -> None:
     done = threading.Event()
 
     def generate() -> None:
-        http.post("/v1/completions", json={"model": CHAT_MODEL, "prompt": "Count: 1, 2, 3,", "max_tokens": 300,
-                                           "temperature": 0})
+        http.post(
+            "/v1/completions",
+            json={"model": CHAT_MODEL, "prompt": "Count: 1, 2, 3,", "max_tokens": 300, "temperature": 0},
+        )
         done.set()
 
     worker = threading.Thread(target=generate)
@@ -88,11 +91,18 @@ def test_generation_does_not_block_the_event_loop(http: httpx.Client) -> None:
 
 def test_failure_mid_stream_ends_with_an_error_event(http: httpx.Client) -> None:
     """Unloading a model while it streams ends the stream with an `Error` event, then [DONE]."""
-    registered = http.post("/v1/models", json={"model_id": "smollm2-by-path", "provider_id": "llama-cpp",
-                                               "provider_model_id": str(smollm2_gguf())})
+    registered = http.post(
+        "/v1/models",
+        json={"model_id": "smollm2-by-path", "provider_id": "llama-cpp", "provider_model_id": str(smollm2_gguf())},
+    )
     assert registered.status_code == 200, registered.text
-    request = {"model": "smollm2-by-path", "prompt": "Count: 1, 2, 3,", "max_tokens": 500, "temperature": 0,
-               "stream": True}
+    request = {
+        "model": "smollm2-by-path",
+        "prompt": "Count: 1, 2, 3,",
+        "max_tokens": 500,
+        "temperature": 0,
+        "stream": True,
+    }
     with http.stream("POST", "/v1/completions", json=request) as response:
         assert response.status_code == 200
         events = []

@@ -29,10 +29,15 @@ def test_chat_completions_create(stack_client: LlamaStackClient) -> None:
 
 
 def test_chat_completions_create_streamed(stack_client: LlamaStackClient) -> None:
-    chunks = list(stack_client.chat.completions.create(
-        model=CHAT_MODEL, messages=[{"role": "user", "content": "Name a colour."}], max_tokens=10, temperature=0,
-        stream=True,
-    ))
+    chunks = list(
+        stack_client.chat.completions.create(
+            model=CHAT_MODEL,
+            messages=[{"role": "user", "content": "Name a colour."}],
+            max_tokens=10,
+            temperature=0,
+            stream=True,
+        )
+    )
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert chunks[-1].choices[0].finish_reason in ("stop", "length")
 

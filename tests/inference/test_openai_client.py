@@ -45,10 +45,16 @@ def test_chat_completion_generates_tokens_and_counts_them(openai_client: OpenAI)
 
 def test_chat_stream_matches_the_non_streamed_reply(openai_client: OpenAI) -> None:
     whole = openai_client.chat.completions.create(model=CHAT_MODEL, messages=HELLO, max_tokens=16, temperature=0)
-    chunks = list(openai_client.chat.completions.create(
-        model=CHAT_MODEL, messages=HELLO, max_tokens=16, temperature=0, stream=True,
-        stream_options={"include_usage": True},
-    ))
+    chunks = list(
+        openai_client.chat.completions.create(
+            model=CHAT_MODEL,
+            messages=HELLO,
+            max_tokens=16,
+            temperature=0,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
     text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
     assert len([c for c in chunks if c.choices and c.choices[0].delta.content]) > 3  # token by token
     assert chunks[0].choices[0].delta.role == "assistant"
@@ -60,8 +66,9 @@ def test_chat_stream_matches_the_non_streamed_reply(openai_client: OpenAI) -> No
 
 
 def test_stop_sequence_ends_the_reply_before_it(openai_client: OpenAI) -> None:
-    reply = openai_client.completions.create(model=CHAT_MODEL, prompt="1, 2, 3, 4,", max_tokens=30, temperature=0,
-                                             stop=[" 7"])
+    reply = openai_client.completions.create(
+        model=CHAT_MODEL, prompt="1, 2, 3, 4,", max_tokens=30, temperature=0, stop=[" 7"]
+    )
     assert reply.choices[0].finish_reason == "stop"
     assert reply.choices[0].text.startswith(" 5, 6,") and "7" not in reply.choices[0].text
 
@@ -69,8 +76,13 @@ def test_stop_sequence_ends_the_reply_before_it(openai_client: OpenAI) -> None:
 def test_seed_makes_sampling_repeatable_and_n_gives_that_many_choices(openai_client: OpenAI) -> None:
     def sample(seed: int) -> list[str]:
         reply = openai_client.chat.completions.create(
-            model=CHAT_MODEL, messages=[{"role": "user", "content": "Write a story."}],
-            max_tokens=12, temperature=1.0, top_p=0.95, seed=seed, n=2,
+            model=CHAT_MODEL,
+            messages=[{"role": "user", "content": "Write a story."}],
+            max_tokens=12,
+            temperature=1.0,
+            top_p=0.95,
+            seed=seed,
+            n=2,
         )
         assert [choice.index for choice in reply.choices] == [0, 1]
         return [choice.message.content or "" for choice in reply.choices]
@@ -81,8 +93,9 @@ def test_seed_makes_sampling_repeatable_and_n_gives_that_many_choices(openai_cli
 
 
 def test_logprobs_come_per_token_with_alternatives(openai_client: OpenAI) -> None:
-    reply = openai_client.chat.completions.create(model=CHAT_MODEL, messages=HELLO, max_tokens=6, temperature=0,
-                                                  logprobs=True, top_logprobs=3)
+    reply = openai_client.chat.completions.create(
+        model=CHAT_MODEL, messages=HELLO, max_tokens=6, temperature=0, logprobs=True, top_logprobs=3
+    )
     entries = reply.choices[0].logprobs.content
     assert entries and "".join(entry.token for entry in entries) == reply.choices[0].message.content
     for entry in entries:
@@ -96,7 +109,8 @@ def test_json_schema_reply_parses_and_validates(openai_client: OpenAI) -> None:
         model=CHAT_MODEL,
         messages=[{"role": "user", "content": "Describe the city of Paris as JSON."}],
         response_format={"type": "json_schema", "json_schema": {"name": "city", "schema": City.model_json_schema()}},
-        max_tokens=80, temperature=0,
+        max_tokens=80,
+        temperature=0,
     )
     assert reply.choices[0].finish_reason == "stop"
     City.model_validate_json(reply.choices[0].message.content or "")
@@ -105,8 +119,11 @@ def test_json_schema_reply_parses_and_validates(openai_client: OpenAI) -> None:
 def test_json_object_reply_parses(openai_client: OpenAI) -> None:
     question = 'Is the sky blue? Answer in JSON like {"answer": "yes"} or {"answer": "no"}.'
     reply = openai_client.chat.completions.create(
-        model=CHAT_MODEL, messages=[{"role": "user", "content": question}],
-        response_format={"type": "json_object"}, max_tokens=100, temperature=0,
+        model=CHAT_MODEL,
+        messages=[{"role": "user", "content": question}],
+        response_format={"type": "json_object"},
+        max_tokens=100,
+        temperature=0,
     )
     assert reply.choices[0].finish_reason == "stop"
     assert isinstance(json.loads(reply.choices[0].message.content or ""), dict | list)
@@ -114,8 +131,12 @@ def test_json_object_reply_parses(openai_client: OpenAI) -> None:
 
 def test_required_tool_choice_comes_back_as_tool_calls(openai_client: OpenAI) -> None:
     reply = openai_client.chat.completions.create(
-        model=CHAT_MODEL, messages=[{"role": "user", "content": "What is the weather in Paris?"}],
-        tools=[WEATHER_TOOL], tool_choice="required", max_tokens=60, temperature=0,
+        model=CHAT_MODEL,
+        messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        tools=[WEATHER_TOOL],
+        tool_choice="required",
+        max_tokens=60,
+        temperature=0,
     )
     choice = reply.choices[0]
     assert choice.finish_reason == "tool_calls" and choice.message.content is None
@@ -125,11 +146,17 @@ def test_required_tool_choice_comes_back_as_tool_calls(openai_client: OpenAI) ->
 
 
 def test_streamed_tool_call_arrives_as_a_tool_calls_delta(openai_client: OpenAI) -> None:
-    chunks = list(openai_client.chat.completions.create(
-        model=CHAT_MODEL, messages=[{"role": "user", "content": "Weather in Rome?"}],
-        tools=[WEATHER_TOOL], tool_choice={"type": "function", "function": {"name": "get_weather"}},
-        max_tokens=60, temperature=0, stream=True,
-    ))
+    chunks = list(
+        openai_client.chat.completions.create(
+            model=CHAT_MODEL,
+            messages=[{"role": "user", "content": "Weather in Rome?"}],
+            tools=[WEATHER_TOOL],
+            tool_choice={"type": "function", "function": {"name": "get_weather"}},
+            max_tokens=60,
+            temperature=0,
+            stream=True,
+        )
+    )
     calls = [call for chunk in chunks for call in chunk.choices[0].delta.tool_calls or []]
     assert len(calls) == 1 and calls[0].function.name == "get_weather"
     assert "city" in json.loads(calls[0].function.arguments or "")
@@ -140,33 +167,51 @@ def test_tool_result_can_be_sent_back(openai_client: OpenAI) -> None:
     """A conversation holding an assistant tool call and the tool's answer renders and replies."""
     messages = [
         {"role": "user", "content": "What is the weather in Paris?"},
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
-        ]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                }
+            ],
+        },
         {"role": "tool", "tool_call_id": "call_1", "content": "Sunny, 24 degrees"},
     ]
-    reply = openai_client.chat.completions.create(model=CHAT_MODEL, messages=messages, tools=[WEATHER_TOOL],
-                                                  tool_choice="none", max_tokens=20, temperature=0)
+    reply = openai_client.chat.completions.create(
+        model=CHAT_MODEL, messages=messages, tools=[WEATHER_TOOL], tool_choice="none", max_tokens=20, temperature=0
+    )
     assert reply.choices[0].message.content and reply.choices[0].message.tool_calls is None
 
 
 def test_completion_and_its_stream(openai_client: OpenAI) -> None:
-    whole = openai_client.completions.create(model=CHAT_MODEL, prompt="The capital of France is", max_tokens=8,
-                                             temperature=0, logprobs=2)
+    whole = openai_client.completions.create(
+        model=CHAT_MODEL, prompt="The capital of France is", max_tokens=8, temperature=0, logprobs=2
+    )
     choice = whole.choices[0]
     assert "Paris" in choice.text and whole.usage and whole.usage.completion_tokens == 8
     assert choice.logprobs and "".join(choice.logprobs.tokens or []) == choice.text
     assert all(len(top) >= 2 for top in choice.logprobs.top_logprobs or [])
-    chunks = list(openai_client.completions.create(model=CHAT_MODEL, prompt="The capital of France is",
-                                                   max_tokens=8, temperature=0, stream=True,
-                                                   stream_options={"include_usage": True}))
+    chunks = list(
+        openai_client.completions.create(
+            model=CHAT_MODEL,
+            prompt="The capital of France is",
+            max_tokens=8,
+            temperature=0,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
     assert "".join(c.choices[0].text for c in chunks if c.choices) == choice.text
     assert chunks[-1].usage == whole.usage
 
 
 def test_completion_of_several_prompts_with_echo(openai_client: OpenAI) -> None:
-    reply = openai_client.completions.create(model=CHAT_MODEL, prompt=["Red, green,", "One, two,"], max_tokens=3,
-                                             temperature=0, echo=True)
+    reply = openai_client.completions.create(
+        model=CHAT_MODEL, prompt=["Red, green,", "One, two,"], max_tokens=3, temperature=0, echo=True
+    )
     assert [choice.index for choice in reply.choices] == [0, 1]
     assert reply.choices[0].text.startswith("Red, green,") and reply.choices[1].text.startswith("One, two,")
 
@@ -190,4 +235,3 @@ def test_similar_texts_embed_closer_than_unrelated_ones(openai_client: OpenAI) -
         return sum(x * y for x, y in zip(a, b, strict=True))
 
     assert cosine(vectors[0], vectors[1]) > cosine(vectors[0], vectors[2]) + 0.3
-

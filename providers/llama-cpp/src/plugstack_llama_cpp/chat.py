@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from llama_cpp.llama_chat_format import CHATML_CHAT_TEMPLATE, Jinja2ChatFormatter
+
 from plugstack.apis.inference.models import ChatMessage, ChatTool, ToolCall, ToolCallFunction
 from plugstack.errors import BadRequestError
 
@@ -56,13 +57,17 @@ class ChatPrompter:
         if message.tool_calls:
             if self.native_tools:
                 rendered["tool_calls"] = [
-                    {"id": call.id, "type": "function",
-                     "function": {"name": call.function.name, "arguments": _arguments(call.function.arguments)}}
+                    {
+                        "id": call.id,
+                        "type": "function",
+                        "function": {"name": call.function.name, "arguments": _arguments(call.function.arguments)},
+                    }
                     for call in message.tool_calls
                 ]
             else:
-                calls = [{"name": c.function.name, "arguments": _arguments(c.function.arguments)}
-                         for c in message.tool_calls]
+                calls = [
+                    {"name": c.function.name, "arguments": _arguments(c.function.arguments)} for c in message.tool_calls
+                ]
                 rendered["content"] = json.dumps(calls[0] if len(calls) == 1 else calls)
         if message.tool_call_id:
             rendered["tool_call_id"] = message.tool_call_id
@@ -80,8 +85,13 @@ def _arguments(encoded: str) -> Any:
 
 def _tool_instruction(tools: list[ChatTool], required: bool) -> str:
     functions = "\n".join(
-        json.dumps({"name": t.function.name, "description": t.function.description or "",
-                    "parameters": t.function.parameters or {"type": "object"}})
+        json.dumps(
+            {
+                "name": t.function.name,
+                "description": t.function.description or "",
+                "parameters": t.function.parameters or {"type": "object"},
+            }
+        )
         for t in tools
     )
     return TOOL_INSTRUCTION.format(functions=functions, rule=RULE_REQUIRED if required else RULE_AUTO)

@@ -14,9 +14,7 @@ class GgufModelConfig(BaseModel):
         description="path to the .gguf file, or pkg://<package>/<file> for a file shipped inside a Python package",
     )
     n_ctx: int | None = Field(default=None, ge=64, description="context length; default: the provider's n_ctx")
-    chat_template: str | None = Field(
-        default=None, description="Jinja chat template; default: the one inside the GGUF"
-    )
+    chat_template: str | None = Field(default=None, description="Jinja chat template; default: the one inside the GGUF")
 
 
 class LlamaCppConfig(BaseModel):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from llama_cpp import Llama, StoppingCriteriaList
+
 from plugstack.apis.inference.worker import CallState, ModelWorker
 
 T = TypeVar("T")

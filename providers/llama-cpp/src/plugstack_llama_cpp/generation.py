@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llama_cpp import LlamaGrammar
+
 from plugstack.apis.inference.models import (
     CompletionLogprobs,
     SamplingParams,
@@ -18,7 +19,6 @@ from plugstack.apis.inference.models import (
     TopLogprob,
 )
 from plugstack.errors import BadRequestError
-
 from plugstack_llama_cpp.engine import Engine, Generation
 
 # llama.cpp sampling knobs outside the OpenAI API that clients send as extra fields (vLLM does too).
@@ -82,8 +82,9 @@ class GenerationPlan:
                 for chunk in chunks:
                     choice = chunk["choices"][0]
                     finish = choice["finish_reason"]
-                    yield Piece(index, choice["text"], choice["logprobs"], finish,
-                                generation.sampled_tokens if finish else 0)
+                    yield Piece(
+                        index, choice["text"], choice["logprobs"], finish, generation.sampled_tokens if finish else 0
+                    )
 
 
 def sampling_options(request: SamplingParams, max_tokens: int | None) -> dict[str, Any]:
@@ -112,10 +113,14 @@ def chat_logprobs(piece: dict[str, Any], top: int) -> list[TokenLogprob]:
     entries = []
     for token, logprob, alternatives in _per_token(piece):
         ranked = sorted((alternatives or {}).items(), key=lambda item: item[1], reverse=True)[:top]
-        entries.append(TokenLogprob(
-            token=token, logprob=logprob, bytes=list(token.encode()),
-            top_logprobs=[TopLogprob(token=t, logprob=lp, bytes=list(t.encode())) for t, lp in ranked],
-        ))
+        entries.append(
+            TokenLogprob(
+                token=token,
+                logprob=logprob,
+                bytes=list(token.encode()),
+                top_logprobs=[TopLogprob(token=t, logprob=lp, bytes=list(t.encode())) for t, lp in ranked],
+            )
+        )
     return entries
 
 

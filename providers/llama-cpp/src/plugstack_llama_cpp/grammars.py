@@ -9,6 +9,7 @@ from typing import Any
 
 from llama_cpp import LlamaGrammar
 from llama_cpp.llama_grammar import JSON_GBNF
+
 from plugstack.apis.inference.models import (
     ChatCompletionRequest,
     ChatTool,

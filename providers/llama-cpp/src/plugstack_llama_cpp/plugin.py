@@ -10,7 +10,6 @@ from typing import Any
 from plugstack.apis.names import Api
 from plugstack.hookspecs import hookimpl
 from plugstack.spec import ProviderContext, ProviderSpec
-
 from plugstack_llama_cpp.config import LlamaCppConfig
 
 

@@ -38,7 +38,6 @@ from plugstack.apis.inference.models import (
 )
 from plugstack.errors import BadRequestError
 from plugstack.registry.resources import Resource
-
 from plugstack_llama_cpp.chat import CALL_OPENERS, ChatPrompter, parse_tool_calls
 from plugstack_llama_cpp.config import GgufModelConfig, LlamaCppConfig
 from plugstack_llama_cpp.engine import Engine, LoadOptions, physical_cores
@@ -108,6 +107,10 @@ class LlamaCppInference:
             )
         return GgufModelConfig(model_id=name, gguf=str(location))
 
+    def weights_location(self, resource: Resource) -> str:
+        """The GGUF file behind a model, so other providers (post-training) can load the same weights."""
+        return str(resolve_model_path(self._model_config(resource).gguf, "gguf"))
+
     async def register_resource(self, resource: Resource) -> Resource:
         model_type = getattr(resource, "model_type", "llm")
         if model_type != "llm":
@@ -124,8 +127,12 @@ class LlamaCppInference:
     async def _load(self, spec: GgufModelConfig) -> LoadedModel:
         field_name = "metadata.gguf" if spec.model_id not in {m.model_id for m in self.config.models} else "gguf"
         path = resolve_model_path(spec.gguf, field_name)
-        options = LoadOptions(n_ctx=spec.n_ctx or self.config.n_ctx, n_batch=self.config.n_batch,
-                              n_threads=self._threads, chat_template=spec.chat_template)
+        options = LoadOptions(
+            n_ctx=spec.n_ctx or self.config.n_ctx,
+            n_batch=self.config.n_batch,
+            n_threads=self._threads,
+            chat_template=spec.chat_template,
+        )
         engine = await Engine.load(spec.model_id, path, options, self.config.max_queue)
 
         def prompter(llama: Any) -> ChatPrompter:
@@ -173,9 +180,13 @@ class LlamaCppInference:
         prompt = loaded.prompter.render(request.messages, tools, required=forced_tools(request) is not None)
         top_logprobs = (request.top_logprobs or 0) if request.logprobs else None
         plan = GenerationPlan(
-            prompts=[prompt], n=request.n, prompt_field="messages",
+            prompts=[prompt],
+            n=request.n,
+            prompt_field="messages",
             options=sampling_options(request, request.token_limit()),
-            seed=request.seed, logprobs=top_logprobs, grammar=chat_grammar(request),
+            seed=request.seed,
+            logprobs=top_logprobs,
+            grammar=chat_grammar(request),
         )
         pieces = loaded.engine.stream(plan.run)
         prompt_tokens = await _prompt_tokens(pieces)
@@ -204,10 +215,15 @@ class LlamaCppInference:
         tool_mode = bool(request.tools) and request.tool_choice != "none"
         choices = [ChoiceState() for _ in range(request.n)]
 
-        def chunk(index: int, delta: ChoiceDelta, finish: str | None = None,
-                  logprobs: list[TokenLogprob] | None = None) -> ChatCompletionChunk:
-            choice = ChatCompletionChunkChoice(index=index, delta=delta, finish_reason=finish,
-                                               logprobs=ChoiceLogprobs(content=logprobs) if logprobs else None)
+        def chunk(
+            index: int, delta: ChoiceDelta, finish: str | None = None, logprobs: list[TokenLogprob] | None = None
+        ) -> ChatCompletionChunk:
+            choice = ChatCompletionChunkChoice(
+                index=index,
+                delta=delta,
+                finish_reason=finish,
+                logprobs=ChoiceLogprobs(content=logprobs) if logprobs else None,
+            )
             return ChatCompletionChunk(id=chunk_id, created=created, model=request.model, choices=[choice])
 
         async with aclosing(pieces):  # a client gone mid-stream frees the model at once
@@ -222,20 +238,27 @@ class LlamaCppInference:
                     if not piece.finish_reason:
                         continue
                     final = _chat_choice(piece.index, state, request, top_logprobs)
-                    delta = ChoiceDelta(role=role, content=final.message.content,
-                                        tool_calls=_tool_call_deltas(final.message.tool_calls))
+                    delta = ChoiceDelta(
+                        role=role, content=final.message.content, tool_calls=_tool_call_deltas(final.message.tool_calls)
+                    )
                     yield chunk(piece.index, delta, final.finish_reason, state.logprobs or None)
                 elif piece.text or role:
                     text = state.text if tool_mode and role else piece.text  # held-back text goes out at once
-                    yield chunk(piece.index, ChoiceDelta(role=role, content=text), None,
-                                state.logprobs[sent_logprobs:] or None)
+                    yield chunk(
+                        piece.index, ChoiceDelta(role=role, content=text), None, state.logprobs[sent_logprobs:] or None
+                    )
                 state.started = True
                 if piece.finish_reason and not (tool_mode and state.holding is not False):
                     yield chunk(piece.index, ChoiceDelta(), piece.finish_reason)
         if request.include_usage():
             completion_tokens = sum(choice.completion_tokens for choice in choices)
-            yield ChatCompletionChunk(id=chunk_id, created=created, model=request.model, choices=[],
-                                      usage=Usage.of(prompt_tokens, completion_tokens))
+            yield ChatCompletionChunk(
+                id=chunk_id,
+                created=created,
+                model=request.model,
+                choices=[],
+                usage=Usage.of(prompt_tokens, completion_tokens),
+            )
 
     # -- text completions ---------------------------------------------------------------------
 
@@ -247,9 +270,12 @@ class LlamaCppInference:
             raise BadRequestError("best_of: inline::llama-cpp returns every sample; leave best_of out or equal to n")
         prompts = request.prompts()
         plan = GenerationPlan(
-            prompts=prompts, n=request.n, prompt_field="prompt",
+            prompts=prompts,
+            n=request.n,
+            prompt_field="prompt",
             options=sampling_options(request, request.max_tokens or DEFAULT_COMPLETION_TOKENS),
-            seed=request.seed, logprobs=request.logprobs,
+            seed=request.seed,
+            logprobs=request.logprobs,
         )
         pieces = loaded.engine.stream(plan.run)
         prompt_tokens = await _prompt_tokens(pieces)
@@ -264,14 +290,19 @@ class LlamaCppInference:
         async for piece in pieces:
             texts[piece.index] += piece.text
             if logprobs is not None and piece.logprobs:
-                offsets[piece.index] = add_completion_logprobs(logprobs[piece.index], piece.logprobs,
-                                                               offsets[piece.index])
+                offsets[piece.index] = add_completion_logprobs(
+                    logprobs[piece.index], piece.logprobs, offsets[piece.index]
+                )
             if piece.finish_reason:
                 finishes[piece.index] = piece.finish_reason
                 completion_tokens += piece.completion_tokens
         choices = [
-            CompletionChoice(index=i, text=texts[i], finish_reason=finishes[i],
-                             logprobs=logprobs[i] if logprobs is not None else None)
+            CompletionChoice(
+                index=i,
+                text=texts[i],
+                finish_reason=finishes[i],
+                logprobs=logprobs[i] if logprobs is not None else None,
+            )
             for i in range(count)
         ]
         return Completion(model=request.model, choices=choices, usage=Usage.of(prompt_tokens, completion_tokens))
@@ -294,12 +325,18 @@ class LlamaCppInference:
                     logprobs = CompletionLogprobs()
                     offsets[piece.index] = add_completion_logprobs(logprobs, piece.logprobs, offsets[piece.index])
                 completion_tokens += piece.completion_tokens
-                choice = CompletionChoice(index=piece.index, text=text, finish_reason=piece.finish_reason,
-                                          logprobs=logprobs)
+                choice = CompletionChoice(
+                    index=piece.index, text=text, finish_reason=piece.finish_reason, logprobs=logprobs
+                )
                 yield Completion(id=chunk_id, created=created, model=request.model, choices=[choice])
         if request.include_usage():
-            yield Completion(id=chunk_id, created=created, model=request.model, choices=[],
-                             usage=Usage.of(prompt_tokens, completion_tokens))
+            yield Completion(
+                id=chunk_id,
+                created=created,
+                model=request.model,
+                choices=[],
+                usage=Usage.of(prompt_tokens, completion_tokens),
+            )
 
     # -- not served here ----------------------------------------------------------------------
 
@@ -333,7 +370,11 @@ def _tool_call_deltas(calls: list[ToolCall] | None) -> list[ToolCallDelta] | Non
     if not calls:
         return None
     return [
-        ToolCallDelta(index=i, id=call.id, type="function",
-                      function=ToolCallFunctionDelta(name=call.function.name, arguments=call.function.arguments))
+        ToolCallDelta(
+            index=i,
+            id=call.id,
+            type="function",
+            function=ToolCallFunctionDelta(name=call.function.name, arguments=call.function.arguments),
+        )
         for i, call in enumerate(calls)
     ]

@@ -11,7 +11,6 @@ from typing import Any
 from plugstack.apis.names import Api
 from plugstack.hookspecs import hookimpl
 from plugstack.spec import ProviderContext, ProviderSpec
-
 from plugstack_sentence_transformers.config import SentenceTransformersConfig
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from sentence_transformers import SentenceTransformer
+
 from plugstack.apis.inference.model_files import is_location, resolve_model_path
 from plugstack.apis.inference.models import (
     ChatCompletionRequest,
@@ -28,8 +30,6 @@ from plugstack.apis.inference.models import (
 from plugstack.apis.inference.worker import ModelWorker
 from plugstack.errors import BadRequestError
 from plugstack.registry.resources import Resource
-from sentence_transformers import SentenceTransformer
-
 from plugstack_sentence_transformers.config import EmbeddingModelConfig, SentenceTransformersConfig
 
 

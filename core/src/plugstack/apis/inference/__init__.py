@@ -1,1 +1,1 @@
-"""The inference API: OpenAI-compatible chat completions, completions and embeddings."""
+"""The inference API: OpenAI-compatible chat completions, completions and embeddings, and rerank."""
