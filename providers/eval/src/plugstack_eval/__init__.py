@@ -1,0 +1,1 @@
+"""plugstack-provider-eval: scoring functions, LLM-as-judge and benchmark evaluation as jobs."""
