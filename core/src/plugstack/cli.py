@@ -45,6 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
         "list", help="list installed distributions"
     )
     commands.add_parser("version", help="print the plugstack version")
+
+    jobs = commands.add_parser("jobs", help="long-running jobs of a running server")
+    jobs_commands = jobs.add_subparsers(dest="jobs_command", required=True, metavar="COMMAND")
+    follow = jobs_commands.add_parser("follow", help="follow a post-training job: progress bar with loss, log lines")
+    follow.add_argument("job_uuid", help="the job to follow")
+    follow.add_argument(
+        "--url", default=os.environ.get("PLUGSTACK_URL", "http://127.0.0.1:8321"), help="the server (env PLUGSTACK_URL)"
+    )
     return parser
 
 
@@ -131,6 +139,12 @@ def cmd_distributions_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_jobs_follow(args: argparse.Namespace) -> int:
+    from plugstack.apis.post_training.follow import follow
+
+    return follow(args.url, args.job_uuid)
+
+
 def _print_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(str(row[i])) for row in (header, *rows)) for i in range(len(header))]
     for row in (header, *rows):
@@ -147,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_providers_list(args)
     if args.command == "distributions":
         return cmd_distributions_list(args)
+    if args.command == "jobs":
+        return cmd_jobs_follow(args)
     print(__version__)
     return 0
 
