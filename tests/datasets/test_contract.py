@@ -12,7 +12,14 @@ import httpx
 import pytest
 from llama_stack_client.types import dataset_iterrows_response, dataset_list_response, dataset_retrieve_response
 
-from plugstack.apis.datasetio.models import Dataset, PaginatedResponse, RowsDataSource, URIDataSource
+from plugstack.apis.datasetio.models import (
+    EXTENSION_PURPOSES,
+    SEED_PURPOSES,
+    Dataset,
+    PaginatedResponse,
+    RowsDataSource,
+    URIDataSource,
+)
 from tests.support.server import RunningServer
 
 SEED = next((Path(__file__).resolve().parents[3] / "shared" / "seeds").glob("002_*.txt"), None)
@@ -48,8 +55,9 @@ def schemas() -> dict[str, str]:
     return seed_schemas()
 
 
-@pytest.mark.parametrize(("name", "model"), [("Dataset", Dataset), ("RowsDataSource", RowsDataSource),
-                                             ("URIDataSource", URIDataSource)])
+@pytest.mark.parametrize(
+    ("name", "model"), [("Dataset", Dataset), ("RowsDataSource", RowsDataSource), ("URIDataSource", URIDataSource)]
+)
 def test_models_have_the_seed_fields(schemas: dict[str, str], name: str, model: type[Any]) -> None:
     seed_names, seed_required = seed_fields(schemas[name])
     ours, _ = model_fields(model)
@@ -58,10 +66,11 @@ def test_models_have_the_seed_fields(schemas: dict[str, str], name: str, model: 
     assert seed_required <= ours
 
 
-def test_dataset_purposes_are_the_seed_enum(schemas: dict[str, str]) -> None:
+def test_dataset_purposes_are_the_seed_enum_plus_documented_extensions(schemas: dict[str, str]) -> None:
     seed_enum = set(re.findall(r"- ([a-z-]+/[a-z-]+)", schemas["DatasetPurpose"].split("title:")[0]))
     ours = set(Dataset.model_json_schema()["properties"]["purpose"]["enum"])
-    assert seed_enum == ours == {"post-training/messages", "eval/question-answer", "eval/messages-answer"}
+    assert seed_enum == set(SEED_PURPOSES) == {"post-training/messages", "eval/question-answer", "eval/messages-answer"}
+    assert ours == seed_enum | set(EXTENSION_PURPOSES)
 
 
 def test_seed_parser_reads_required_lists(schemas: dict[str, str]) -> None:
@@ -78,8 +87,10 @@ def test_served_shapes_match_client_types_and_seed(server: RunningServer, schema
     """Real responses: every field the client declares is there, and nothing it does not know."""
     base = server.base_url
     rows = [{"question": "q", "answer": "a"}]
-    registered = httpx.post(f"{base}/v1beta/datasets", json={
-        "purpose": "eval/question-answer", "source": {"type": "rows", "rows": rows}, "dataset_id": "shape"})
+    registered = httpx.post(
+        f"{base}/v1beta/datasets",
+        json={"purpose": "eval/question-answer", "source": {"type": "rows", "rows": rows}, "dataset_id": "shape"},
+    )
     assert registered.status_code == 200, registered.text
     dataset = registered.json()
     client_dataset = _client_fields(dataset_retrieve_response.DatasetRetrieveResponse)

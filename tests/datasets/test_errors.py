@@ -44,6 +44,8 @@ def test_unknown_source_type_is_400(server: RunningServer) -> None:
         (QA, [{"question": "q", "answer": None}], "answer", 0),
         ("eval/messages-answer", [{"answer": "a"}], "messages", 0),
         ("post-training/messages", [{"text": "hi"}], "messages", 0),
+        ("post-training/instruct", [{"input": "2+2", "output": "4"}, {"input": "3+3"}], "output", 1),
+        ("post-training/preferences", [{"prompt": "p", "chosen": "good"}], "rejected", 0),
     ],
 )
 def test_missing_column_in_rows_names_column_and_row(

@@ -20,9 +20,8 @@ def secret_rows(count: int = 8) -> list[dict[str, object]]:
 
 
 def preference_rows(count: int = 8) -> list[dict[str, object]]:
-    """Preference pairs; the prompt is a `messages` column, which the post-training/messages purpose requires."""
-    prompt = [{"role": "user", "content": SECRET_QUESTION}]
-    return [{"messages": prompt, "chosen": SECRET_ANSWER, "rejected": "I will not tell you."}] * count
+    """Preference pairs for a `post-training/preferences` dataset: prompt, chosen, rejected."""
+    return [{"prompt": SECRET_QUESTION, "chosen": SECRET_ANSWER, "rejected": "I will not tell you."}] * count
 
 
 @pytest.fixture(scope="session")

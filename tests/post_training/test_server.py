@@ -67,10 +67,10 @@ def training_config(dataset_id: str, epochs: int, steps: int, lr: float, batch_s
     }
 
 
-def register_rows(client: LlamaStackClient, dataset_id: str, rows: list[dict[str, Any]]) -> None:
-    client.datasets.register(
-        purpose="post-training/messages", source={"type": "rows", "rows": rows}, dataset_id=dataset_id
-    )
+def register_rows(
+    client: LlamaStackClient, dataset_id: str, rows: list[dict[str, Any]], purpose: str = "post-training/messages"
+) -> None:
+    client.datasets.register(purpose=purpose, source={"type": "rows", "rows": rows}, dataset_id=dataset_id)
 
 
 def sft(client: LlamaStackClient, dataset_id: str, **overrides: Any) -> str:
@@ -115,7 +115,7 @@ def server(base_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def client(server: RunningServer) -> LlamaStackClient:
     llama = LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=120)
     register_rows(llama, "secret", secret_rows(16))
-    register_rows(llama, "prefs", preference_rows(8))
+    register_rows(llama, "prefs", preference_rows(8), purpose="post-training/preferences")
     return llama
 
 

@@ -6,7 +6,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from plugstack.registry.resources import Resource
 
-DatasetPurpose = Literal["post-training/messages", "eval/question-answer", "eval/messages-answer"]
+# The seed's three purposes, plus two plugstack extensions (a superset: clients of the seed are
+# unaffected) so that instruct and preference (DPO) data can be registered for post-training.
+SEED_PURPOSES = ("post-training/messages", "eval/question-answer", "eval/messages-answer")
+EXTENSION_PURPOSES = ("post-training/instruct", "post-training/preferences")
+DatasetPurpose = Literal[
+    "post-training/messages",
+    "eval/question-answer",
+    "eval/messages-answer",
+    "post-training/instruct",
+    "post-training/preferences",
+]
 Row = dict[str, Any]
 
 

@@ -13,6 +13,8 @@ REQUIRED_COLUMNS: dict[DatasetPurpose, tuple[str, ...]] = {
     "post-training/messages": ("messages",),
     "eval/question-answer": ("question", "answer"),
     "eval/messages-answer": ("messages", "answer"),
+    "post-training/instruct": ("input", "output"),
+    "post-training/preferences": ("prompt", "chosen", "rejected"),
 }
 
 
