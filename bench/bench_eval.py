@@ -100,7 +100,8 @@ def main() -> dict[str, object]:
         http.post("/v1/chat/completions", json={"model": MODEL, "messages": [warm], "max_tokens": 4}).raise_for_status()
         for provider_id, concurrency in (("serial", 1), ("concurrent", CONCURRENCY)):
             elapsed, result = run_job(http, provider_id)
-            accuracy = result["scores"]["basic::subset_of"]["aggregated_results"]["accuracy"]  # type: ignore[index]
+            scores = result["scores"]["basic::subset_of"]  # type: ignore[index]
+            accuracy = scores["aggregated_results"]["accuracy"]["accuracy"]
             results.append({"concurrency": concurrency, "rows": ROWS, "seconds": round(elapsed, 2),
                             "rows_per_s": round(ROWS / elapsed, 2), "accuracy": accuracy})  # fmt: skip
 

@@ -73,9 +73,7 @@ def test_register_list_retrieve_iterate_append_unregister(client: LlamaStackClie
         client.datasets.iterrows(dataset_id)
 
 
-def test_reregistering_an_unregistered_id_starts_without_its_old_rows(
-    client: LlamaStackClient, data_dir: Path
-) -> None:
+def test_reregistering_an_unregistered_id_starts_without_its_old_rows(client: LlamaStackClient, data_dir: Path) -> None:
     source = {"type": "uri", "uri": str(data_dir / "qa.jsonl")}
     client.datasets.register(purpose="eval/question-answer", source=source, dataset_id="qa-again")
     client.datasets.appendrows("qa-again", rows=[{"question": "gone?", "answer": "soon"}])
@@ -101,8 +99,14 @@ def test_same_registration_twice_is_idempotent(client: LlamaStackClient) -> None
 
 def test_messages_purposes_keep_nested_rows_exactly(client: LlamaStackClient, data_dir: Path) -> None:
     rows = [
-        {"messages": [{"role": "user", "content": "Hi, I am Ann."}, {"role": "assistant", "content": "Hello Ann."},
-                      {"role": "user", "content": "Who am I?"}], "answer": "Ann"},
+        {
+            "messages": [
+                {"role": "user", "content": "Hi, I am Ann."},
+                {"role": "assistant", "content": "Hello Ann."},
+                {"role": "user", "content": "Who am I?"},
+            ],
+            "answer": "Ann",
+        },
         {"messages": [{"role": "user", "content": "2+2?", "name": "bob"}], "answer": 4},
     ]
     path = data_dir / "messages.jsonl"
@@ -115,8 +119,9 @@ def test_messages_purposes_keep_nested_rows_exactly(client: LlamaStackClient, da
 
 
 def test_dataset_ids_with_slashes(client: LlamaStackClient) -> None:
-    client.datasets.register(purpose="eval/question-answer", source={"type": "rows", "rows": QA_ROWS[:1]},
-                             dataset_id="team/qa/v1")
+    client.datasets.register(
+        purpose="eval/question-answer", source={"type": "rows", "rows": QA_ROWS[:1]}, dataset_id="team/qa/v1"
+    )
     assert client.datasets.retrieve("team/qa/v1").identifier == "team/qa/v1"
     assert client.datasets.iterrows("team/qa/v1").data == QA_ROWS[:1]
     client.datasets.unregister("team/qa/v1")

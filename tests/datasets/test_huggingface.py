@@ -22,8 +22,12 @@ def fill_hub_cache(hf_home: Path, repo: str, split: str, rows: list[dict[str, st
         writer.write_table(table.data.table)
         count, size = writer.finalize()
     split_info = datasets.SplitInfo(name=split, num_bytes=size, num_examples=count, dataset_name=name)
-    info = datasets.DatasetInfo(features=table.features, config_name="default", dataset_name=name,
-                                splits=datasets.SplitDict({split: split_info}))
+    info = datasets.DatasetInfo(
+        features=table.features,
+        config_name="default",
+        dataset_name=name,
+        splits=datasets.SplitDict({split: split_info}),
+    )
     info.write_to_directory(str(target))
 
 
@@ -41,8 +45,9 @@ def test_cached_hub_dataset_offline(client: LlamaStackClient, server_home: Path)
 
 def test_llama_stack_style_uri_without_datasets_prefix(client: LlamaStackClient, server_home: Path) -> None:
     fill_hub_cache(server_home / "hf-home", "llamastack/tinyqa", "test", QA_ROWS[:4])
-    client.datasets.register(purpose=QA, source={"type": "uri", "uri": "hf://llamastack/tinyqa?split=test"},
-                             dataset_id="tinyqa")
+    client.datasets.register(
+        purpose=QA, source={"type": "uri", "uri": "hf://llamastack/tinyqa?split=test"}, dataset_id="tinyqa"
+    )
     assert client.datasets.iterrows("tinyqa").data == QA_ROWS[:4]
 
 
@@ -50,15 +55,18 @@ def test_local_data_directory_and_save_to_disk(client: LlamaStackClient, tmp_pat
     files = tmp_path / "files"
     files.mkdir()
     datasets.Dataset.from_list(QA_ROWS).to_json(files / "train.jsonl")
-    client.datasets.register(purpose=QA, source={"type": "uri", "uri": f"huggingface://{files}?split=train"},
-                             dataset_id="hf-files")
+    client.datasets.register(
+        purpose=QA, source={"type": "uri", "uri": f"huggingface://{files}?split=train"}, dataset_id="hf-files"
+    )
     assert client.datasets.iterrows("hf-files").data == QA_ROWS
 
     saved = tmp_path / "saved"
-    datasets.DatasetDict({"train": datasets.Dataset.from_list(QA_ROWS[:5]),
-                          "test": datasets.Dataset.from_list(QA_ROWS[5:7])}).save_to_disk(str(saved))
-    client.datasets.register(purpose=QA, source={"type": "uri", "uri": f"huggingface://datasets/{saved}?split=test"},
-                             dataset_id="hf-saved")
+    datasets.DatasetDict(
+        {"train": datasets.Dataset.from_list(QA_ROWS[:5]), "test": datasets.Dataset.from_list(QA_ROWS[5:7])}
+    ).save_to_disk(str(saved))
+    client.datasets.register(
+        purpose=QA, source={"type": "uri", "uri": f"huggingface://datasets/{saved}?split=test"}, dataset_id="hf-saved"
+    )
     assert client.datasets.iterrows("hf-saved").data == QA_ROWS[5:7]
 
 

@@ -103,8 +103,15 @@ def test_arrow_values_become_json() -> None:
 
 @pytest.mark.parametrize(
     ("uri", "scheme"),
-    [("/data/x.jsonl", "file"), ("rel/x.csv", "file"), ("file:///x.jsonl", "file"), ("data:csv;base64,AA", "data"),
-     ("HTTPS://host/x.csv", "https"), ("huggingface://datasets/a/b", "huggingface"), ("hf://a/b", "hf")],
+    [
+        ("/data/x.jsonl", "file"),
+        ("rel/x.csv", "file"),
+        ("file:///x.jsonl", "file"),
+        ("data:csv;base64,AA", "data"),
+        ("HTTPS://host/x.csv", "https"),
+        ("huggingface://datasets/a/b", "huggingface"),
+        ("hf://a/b", "hf"),
+    ],
 )
 def test_scheme_of(uri: str, scheme: str) -> None:
     assert scheme_of(uri) == scheme

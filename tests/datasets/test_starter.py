@@ -13,8 +13,11 @@ def test_starter_routes_sources_to_its_two_providers(tmp_path: Path, data_dir: P
     with run_server("starter", tmp_path / "state", env=server_env(tmp_path)) as server:
         client = LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=60)
         csv = "data:text/csv;base64," + base64.b64encode((data_dir / "qa.csv").read_bytes()).decode()
-        sources = {"rows": {"type": "rows", "rows": QA_ROWS}, "csv": {"type": "uri", "uri": csv},
-                   "parquet": {"type": "uri", "uri": str(data_dir / "qa.parquet")}}
+        sources = {
+            "rows": {"type": "rows", "rows": QA_ROWS},
+            "csv": {"type": "uri", "uri": csv},
+            "parquet": {"type": "uri", "uri": str(data_dir / "qa.parquet")},
+        }
         for dataset_id, source in sources.items():
             dataset = client.datasets.register(purpose="eval/question-answer", source=source, dataset_id=dataset_id)
             assert dataset.provider_id == "localfs"

@@ -1,6 +1,9 @@
 """llama-stack-client 0.3.5 against the real starter server: scoring, benchmarks and eval,
 with the embedded SmolLM2 as candidate and judge (a few tokens each, to stay fast)."""
 
+import base64
+import csv
+import io
 import json
 import time
 
@@ -91,13 +94,15 @@ def test_score_rows_with_basic_and_judge(client: LlamaStackClient) -> None:
         scoring_functions={"exact": None, "basic::regex_parser_math_response": None, "smol-judge": None},
     )
     assert [row["score"] for row in response.results["exact"].score_rows] == [0.0, 1.0]
-    assert response.results["exact"].aggregated_results["accuracy"] == 0.5
+    assert response.results["exact"].aggregated_results == {"accuracy": {"accuracy": 0.5, "num_correct": 1.0,
+                                                                         "num_total": 2}}  # fmt: skip
     math_rows = response.results["basic::regex_parser_math_response"].score_rows
     assert math_rows[0]["score"] == 1.0
     judged = response.results["smol-judge"]
     assert len(judged.score_rows) == 2
     assert all(row["judge_feedback"] and row["score"] == row["judge_feedback"].strip() for row in judged.score_rows)
-    assert sum(judged.aggregated_results["categorical_count"].values()) == 2
+    assert set(judged.aggregated_results) == {"categorical_count"}
+    assert sum(judged.aggregated_results["categorical_count"]["categorical_count"].values()) == 2
 
 
 def test_judge_reply_without_a_score_is_null(client: LlamaStackClient) -> None:
@@ -106,7 +111,7 @@ def test_judge_reply_without_a_score_is_null(client: LlamaStackClient) -> None:
     result = client.scoring.score(input_rows=[row], scoring_functions={"llm-as-judge::base": never})
     judged = result.results["llm-as-judge::base"]
     assert judged.score_rows[0]["score"] is None and judged.score_rows[0]["judge_feedback"]
-    assert judged.aggregated_results == {"average": None}
+    assert judged.aggregated_results == {"average": {"average": None}}
 
 
 def test_score_batch_saves_a_dataset_of_scored_rows(client: LlamaStackClient) -> None:
@@ -115,7 +120,7 @@ def test_score_batch_saves_a_dataset_of_scored_rows(client: LlamaStackClient) ->
     response = client.scoring.score_batch(
         dataset_id="qa-gen", scoring_functions={"basic::subset_of": None}, save_results_dataset=True
     )
-    assert response.results["basic::subset_of"].aggregated_results["accuracy"] == 1.0
+    assert response.results["basic::subset_of"].aggregated_results["accuracy"]["accuracy"] == 1.0
     assert response.dataset_id and response.dataset_id != "qa-gen"
     saved = client.datasets.iterrows(dataset_id=response.dataset_id).data
     assert [row["basic::subset_of"]["score"] for row in saved] == [1.0, 1.0, 1.0]
@@ -147,7 +152,7 @@ def test_evaluate_rows_in_every_row_naming(client: LlamaStackClient, benchmark: 
     assert all(isinstance(g["generated_answer"], str) and g["generated_answer"] for g in response.generations)
     assert set(response.scores) == {"basic::subset_of", "smol-judge"}
     assert len(response.scores["basic::subset_of"].score_rows) == 4
-    assert response.scores["basic::subset_of"].aggregated_results["num_total"] == 4
+    assert response.scores["basic::subset_of"].aggregated_results["accuracy"]["num_total"] == 4
 
 
 def test_run_eval_job_status_and_result(client: LlamaStackClient, http: httpx.Client, benchmark: str) -> None:
@@ -161,9 +166,59 @@ def test_run_eval_job_status_and_result(client: LlamaStackClient, http: httpx.Cl
     assert client.alpha.eval.jobs.status(job_id=job.job_id, benchmark_id=benchmark).status == "completed"
     result = client.alpha.eval.jobs.retrieve(job_id=job.job_id, benchmark_id=benchmark)
     assert len(result.generations) == 2
-    subset = result.scores["basic::subset_of"].aggregated_results
-    assert set(subset) == {"accuracy", "num_correct", "num_total", "average"} and subset["num_total"] == 2
-    assert result.scores["basic::equality"].aggregated_results["num_total"] == 2
+    subset = result.scores["basic::subset_of"].aggregated_results  # one entry per requested function
+    assert set(subset) == {"accuracy", "average"} and set(subset["average"]) == {"average"}
+    assert subset["accuracy"]["num_total"] == 2 and isinstance(subset["accuracy"]["num_correct"], float)
+    assert set(result.scores["basic::equality"].aggregated_results) == {"accuracy"}  # its default
+    assert result.scores["basic::equality"].aggregated_results["accuracy"]["num_total"] == 2
+
+
+def test_llama_stack_eval_data_from_registration_to_a_finished_eval(
+    client: LlamaStackClient, http: httpx.Client
+) -> None:
+    """Llama Stack's own eval columns register as eval/messages-answer, as a CSV through a data: URI
+    and as rows, and evaluate to the end."""
+    asked = [(QA_ROWS[0]["question"], "4"), (QA_ROWS[2]["question"], "yes")]
+    rows = [{"input_query": question, "generated_answer": "unknown", "expected_answer": answer,
+             "chat_completion_input": json.dumps([{"role": "user", "content": question}])}
+            for question, answer in asked]  # fmt: skip
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    sources = {
+        "upstream-csv": {
+            "type": "uri",
+            "uri": "data:text/csv;base64," + base64.b64encode(text.getvalue().encode()).decode(),
+        },
+        "upstream-rows": {"type": "rows", "rows": [{"input_query": q, "expected_answer": a} for q, a in asked]},
+    }
+    for dataset_id, source in sources.items():
+        client.datasets.register(purpose="eval/messages-answer", source=source, dataset_id=dataset_id)  # type: ignore[arg-type]
+        bench = f"{dataset_id}-bench"
+        client.benchmarks.register(benchmark_id=bench, dataset_id=dataset_id, scoring_functions=["basic::subset_of"])
+        job = client.alpha.eval.run_eval(benchmark_id=bench, benchmark_config={"eval_candidate": candidate()})
+        finished = wait_finished(http, bench, job.job_id)
+        assert finished["status"] == "completed", finished
+        result = client.alpha.eval.jobs.retrieve(job_id=job.job_id, benchmark_id=bench)
+        assert len(result.generations) == 2 and all(g["generated_answer"] != "unknown" for g in result.generations)
+        assert result.scores["basic::subset_of"].aggregated_results["accuracy"]["num_total"] == 2
+
+
+def test_rows_that_register_but_do_not_serve_fail_the_eval_naming_row_and_column(
+    client: LlamaStackClient, http: httpx.Client
+) -> None:
+    rows = [{"chat_completion_input": "[]", "expected_answer": "4"}]
+    client.datasets.register(
+        purpose="eval/messages-answer", source={"type": "rows", "rows": rows}, dataset_id="no-chat"
+    )
+    client.benchmarks.register(
+        benchmark_id="no-chat-bench", dataset_id="no-chat", scoring_functions=["basic::equality"]
+    )
+    job = client.alpha.eval.run_eval(benchmark_id="no-chat-bench", benchmark_config={"eval_candidate": candidate()})
+    finished = wait_finished(http, "no-chat-bench", job.job_id)
+    assert finished["status"] == "failed"
+    assert "row 0: column 'chat_completion_input' holds no messages" in str(finished["error"])
 
 
 def test_cancel_a_running_job(client: LlamaStackClient, http: httpx.Client, qa_dataset: str) -> None:

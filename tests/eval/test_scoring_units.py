@@ -57,7 +57,7 @@ def test_equality_and_subset_read_both_column_namings() -> None:
     assert [r["score"] for r in score("basic::equality", rows)["score_rows"]] == [1.0, 0.0]
     subset = score("basic::subset_of", rows)
     assert [r["score"] for r in subset["score_rows"]] == [1.0, 1.0]
-    assert subset["aggregated_results"] == {"accuracy": 1.0, "num_correct": 2, "num_total": 2}
+    assert subset["aggregated_results"] == {"accuracy": {"accuracy": 1.0, "num_correct": 2.0, "num_total": 2}}
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_multiple_choice_takes_custom_regexes() -> None:
     params = RegexParserScoringFnParams(parsing_regexes=[r"\[\[([A-D])\]\]"], aggregation_functions=["average"])
     result = score("basic::regex_parser_multiple_choice_answer", [{"answer": "C", "generated_answer": "[[C]]"}], params)
     assert result["score_rows"][0] == {"score": 1.0, "parsed_answer": "C"}
-    assert result["aggregated_results"] == {"average": 1.0}
+    assert result["aggregated_results"] == {"average": {"average": 1.0}}
 
 
 @pytest.mark.parametrize(
@@ -150,49 +150,65 @@ def rows(*scores: object, weights: list[float] | None = None) -> list[dict[str, 
 def test_aggregations_on_empty_input_are_null_not_errors() -> None:
     result = aggregate(["average", "weighted_average", "median", "categorical_count", "accuracy"], [])
     assert result == {
-        "average": None,
-        "weighted_average": None,
-        "median": None,
-        "categorical_count": {},
-        "accuracy": None,
-        "num_correct": 0,
-        "num_total": 0,
+        "average": {"average": None},
+        "weighted_average": {"weighted_average": None},
+        "median": {"median": None},
+        "categorical_count": {"categorical_count": {}},
+        "accuracy": {"accuracy": None, "num_correct": 0.0, "num_total": 0},
     }
+
+
+def test_results_are_keyed_by_function_as_llama_stack_returns_them() -> None:
+    """One entry per requested function (duplicates once), each that function's own mapping."""
+    result = aggregate(
+        ["accuracy", "median", "categorical_count", "average", "accuracy"], rows(1.0, 0.0, 1.0, 1.0, 0.0)
+    )
+    assert result == {
+        "accuracy": {"accuracy": 0.6, "num_correct": 3.0, "num_total": 5},
+        "median": {"median": 1.0},
+        "categorical_count": {"categorical_count": {"0.0": 2, "1.0": 3}},
+        "average": {"average": 0.6},
+    }
+    assert isinstance(result["accuracy"]["num_correct"], float)
+    assert aggregate([], rows(1.0)) == {}
 
 
 def test_aggregations_leave_null_scores_out() -> None:
     scored = rows(1.0, None, 0.0, 1.0, None)
-    assert aggregate(["average"], scored) == {"average": pytest.approx(2 / 3)}
-    assert aggregate(["median"], scored) == {"median": 1.0}
-    assert aggregate(["accuracy"], scored) == {"accuracy": pytest.approx(2 / 3), "num_correct": 2, "num_total": 3}
-    assert aggregate(["average"], rows(None, None)) == {"average": None}
+    assert aggregate(["average"], scored) == {"average": {"average": pytest.approx(2 / 3)}}
+    assert aggregate(["median"], scored) == {"median": {"median": 1.0}}
+    assert aggregate(["accuracy"], scored) == {
+        "accuracy": {"accuracy": pytest.approx(2 / 3), "num_correct": 2.0, "num_total": 3}
+    }
+    assert aggregate(["average"], rows(None, None)) == {"average": {"average": None}}
 
 
 def test_median_of_even_count_and_booleans() -> None:
-    assert aggregate(["median"], rows(1, 4, 2, 10)) == {"median": 3.0}
+    assert aggregate(["median"], rows(1, 4, 2, 10)) == {"median": {"median": 3.0}}
     assert aggregate(["average", "accuracy"], rows(True, False, True, True)) == {
-        "average": 0.75,
-        "accuracy": 0.75,
-        "num_correct": 3,
-        "num_total": 4,
+        "average": {"average": 0.75},
+        "accuracy": {"accuracy": 0.75, "num_correct": 3.0, "num_total": 4},
     }
 
 
 def test_weighted_average() -> None:
-    assert aggregate(["weighted_average"], rows(1.0, 0.0, weights=[3, 1])) == {"weighted_average": 0.75}
-    assert aggregate(["weighted_average"], rows(1.0, 0.0)) == {"weighted_average": 0.5}
-    assert aggregate(["weighted_average"], rows(1.0, weights=[0])) == {"weighted_average": None}
+    def weighted(*scores: object, weights: list[float] | None = None) -> object:
+        return aggregate(["weighted_average"], rows(*scores, weights=weights))["weighted_average"]
+
+    assert weighted(1.0, 0.0, weights=[3, 1]) == {"weighted_average": 0.75}
+    assert weighted(1.0, 0.0) == {"weighted_average": 0.5}
+    assert weighted(1.0, weights=[0]) == {"weighted_average": None}
     with pytest.raises(BadRequestError, match="non-negative weights"):
         aggregate(["weighted_average"], rows(1.0, weights=[-1]))
 
 
 def test_categorical_count_keys_every_kind_of_score() -> None:
     result = aggregate(["categorical_count"], rows("A", "B", "A", 1.0, True, None))
-    assert result == {"categorical_count": {"1.0": 1, "A": 2, "B": 1, "true": 1}}
+    assert result == {"categorical_count": {"categorical_count": {"1.0": 1, "A": 2, "B": 1, "true": 1}}}
 
 
 def test_numeric_aggregation_of_text_scores_is_a_400() -> None:
-    assert aggregate(["average"], rows("4", 2)) == {"average": 3.0}
+    assert aggregate(["average"], rows("4", 2)) == {"average": {"average": 3.0}}
     with pytest.raises(BadRequestError, match="needs numeric scores, got 'A'"):
         aggregate(["average"], rows("A"))
     with pytest.raises(BadRequestError, match="needs numeric scores, got nan"):
@@ -296,8 +312,23 @@ def test_judge_scores_and_unparsable_replies_are_null() -> None:
     result = asyncio.run(provider.score_rows(request))
     assert [row["score"] for row in result.score_rows] == [4.0, None, 2.5]
     assert result.score_rows[1]["judge_feedback"] == "I cannot decide"
-    assert result.aggregated_results == {"average": 3.25, "categorical_count": {"2.5": 1, "4.0": 1}}
+    assert result.aggregated_results == {
+        "average": {"average": 3.25},
+        "categorical_count": {"categorical_count": {"2.5": 1, "4.0": 1}},
+    }
     assert judge.prompts[0] == "Q=q0 A=a0 G=g0"
+
+
+def test_default_aggregations_are_llama_stacks() -> None:
+    """Basic functions aggregate as accuracy; the judge, like Llama Stack's, only as asked."""
+    row = {"question": "q", "answer": "a", "generated_answer": "a"}
+    assert score("basic::equality", [row])["aggregated_results"] == {
+        "accuracy": {"accuracy": 1.0, "num_correct": 1.0, "num_total": 1}
+    }
+    provider = LLMAsJudgeScoring(LLMAsJudgeConfig(), ScriptedJudge(["Score: 4"]))  # type: ignore[arg-type]
+    params = LLMAsJudgeScoringFnParams(judge_model="j")
+    request = ScoreRowsRequest(scoring_fn=fn("llm-as-judge::base"), params=params, input_rows=[row])
+    assert asyncio.run(provider.score_rows(request)).aggregated_results == {}
 
 
 def test_judge_needs_params_and_the_template_columns() -> None:

@@ -40,6 +40,7 @@ def test_train_on_input_keeps_one_conversation() -> None:
         ({"messages": [{"role": "user", "content": "hi"}]}, "dialog", "messages", "last message must be"),
         ({"messages": [{"role": "robot", "content": "hi"}]}, "dialog", "messages", "message 0 needs a role"),
         ({"messages": "hi"}, "dialog", "messages", "non-empty list of messages"),
+        ({"prompt": "hi", "chosen": "a", "rejected": "b"}, "dialog", "messages", "preference_optimize"),
         ({"text": "hi"}, "instruct", "input", "input/output or question/answer"),
         ({"input": "hi", "output": ""}, "instruct", "output", "is empty"),
     ],

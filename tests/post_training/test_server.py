@@ -199,6 +199,29 @@ def test_dpo_on_the_fine_tuned_model(client: LlamaStackClient, lora_job: str, ch
     assert "pineapple" in chat(model["model_id"]).lower()  # stacked on the SFT adapter, merged
 
 
+def test_dpo_on_preference_rows_registered_under_the_seed_purpose(client: LlamaStackClient) -> None:
+    """post-training/messages, the spec's only training purpose, holds DPO triples: registration
+    to a finished DPO job; rows without a pair are a 400 naming row and column."""
+    register_rows(client, "prefs-as-messages", preference_rows(4))
+    job_uuid = f"dpo-seed-{uuid.uuid4().hex[:8]}"
+    options: dict[str, Any] = {
+        "finetuned_model": "smollm2",
+        "algorithm_config": {"beta": 0.1, "loss_type": "sigmoid"},
+        "hyperparam_search_config": {},
+        "logger_config": {},
+    }
+    with pytest.raises(BadRequestError, match=r"dataset 'secret', row 0, column 'chosen'"):
+        client.alpha.post_training.preference_optimize(
+            job_uuid="never-dpo-dialogs", training_config=training_config("secret", 1, 1, 1e-4), **options
+        )
+    client.alpha.post_training.preference_optimize(
+        job_uuid=job_uuid, training_config=training_config("prefs-as-messages", epochs=1, steps=1, lr=1e-4), **options
+    )
+    status = wait_for(client, job_uuid, lambda s: s.status == "completed")
+    assert len(status.checkpoints) == 1
+    assert status.to_dict()["progress"]["step"] == 1
+
+
 @pytest.mark.parametrize(
     ("overrides", "detail"),
     [

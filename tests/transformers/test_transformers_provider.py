@@ -9,6 +9,8 @@ import httpx
 import openai
 import pytest
 
+from plugstack_transformers.config import TransformersConfig
+from plugstack_transformers.loading import resolve
 from plugstack_transformers.stops import StopTrimmer
 from tests.support.server import RunningServer, run_server
 
@@ -55,6 +57,13 @@ def chat(client: openai.OpenAI, model: str, **options: object) -> str:
 
 def test_all_models_loaded(client: openai.OpenAI) -> None:
     assert {"smol", "smol-lora", "smol-zero-lora", "smol-embed"} <= {model.id for model in client.models.list()}
+
+
+def test_providers_say_what_auto_picked(stack: RunningServer) -> None:
+    health = httpx.get(f"{stack.base_url}/v1/providers/transformers").json()["health"]
+    auto = resolve(TransformersConfig())  # the stack's config leaves device and dtype to auto
+    assert health["status"] == "OK"
+    assert health["message"] == f"4 model(s) loaded; device {auto.device} (auto), dtype {auto.dtype} (auto)"
 
 
 def test_gguf_model_answers_with_real_tokens(client: openai.OpenAI) -> None:

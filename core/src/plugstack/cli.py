@@ -87,7 +87,13 @@ def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def cmd_run(args: argparse.Namespace) -> int:
     loaded = _load(args)
+    import faulthandler
+
     import uvicorn
+
+    # A native engine that crashes the server anyway (past its trial run) leaves the Python
+    # stack of every thread on stderr instead of vanishing without a word.
+    faulthandler.enable()
 
     from plugstack.plugins import get_catalog
     from plugstack.server.app import create_app

@@ -50,6 +50,11 @@ class ConflictError(PlugstackError):
     title = "Conflict"
 
 
+class PayloadTooLargeError(PlugstackError):
+    status = 413
+    title = "Payload Too Large"
+
+
 class QuotaExceededError(PlugstackError):
     status = 429
     title = "Too Many Requests"

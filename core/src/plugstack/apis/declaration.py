@@ -49,6 +49,8 @@ _DECLARATIONS: dict[Api, str] = {
     Api.scoring: "plugstack.apis.scoring.declaration",
     Api.eval: "plugstack.apis.eval.declaration",
     Api.post_training: "plugstack.apis.post_training.declaration",
+    Api.files: "plugstack.apis.files.declaration",
+    Api.safety: "plugstack.apis.safety.declaration",
 }
 
 

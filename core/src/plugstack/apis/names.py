@@ -11,6 +11,7 @@ class Api(StrEnum):
     scoring = "scoring"
     eval = "eval"
     post_training = "post_training"
+    files = "files"
     agents = "agents"
     safety = "safety"
     vector_io = "vector_io"

@@ -127,6 +127,10 @@ class RemoteInference:
     async def chat_completion(
         self, request: ChatCompletionRequest
     ) -> ChatCompletion | AsyncIterator[ChatCompletionChunk]:
+        if request.response_format is not None and request.response_format.type == "grammar":
+            raise BadRequestError(
+                f"response_format: {self.client.name} is reached through the OpenAI API, which has no grammars"
+            )
         request = self.prepare_chat(request)
         if request.stream:
             return await self.client.stream("/chat/completions", request, ChatCompletionChunk)

@@ -75,7 +75,7 @@ class LLMAsJudgeScoring(BuiltinScoring):
             "number",
             ("llm_as_judge",),
             None,
-            ("categorical_count",),
+            (),  # as Llama Stack's llm-as-judge::base: no aggregation unless aggregation_functions asks
         )
     }
 

@@ -27,6 +27,12 @@ class LlamaCppConfig(BaseModel):
     n_ctx: int = Field(default=4096, ge=64, description="default context length in tokens")
     n_batch: int = Field(default=512, ge=1, description="prompt tokens evaluated per llama.cpp batch")
     n_threads: int | None = Field(default=None, ge=1, description="CPU threads per model; default: physical cores")
+    verify_engine: bool = Field(
+        default=True,
+        description="before loading a model, run a short decode in a child process, so an engine that crashes on "
+        "this CPU is reported (signal, CPU features) instead of killing the server; a pass is remembered per "
+        "engine build, model file and CPU",
+    )
     max_queue: int = Field(
         default=64, ge=1, description="requests waiting or running per model before new ones get 429"
     )

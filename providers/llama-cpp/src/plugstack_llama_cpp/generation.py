@@ -20,6 +20,7 @@ from plugstack.apis.inference.models import (
 )
 from plugstack.errors import BadRequestError
 from plugstack_llama_cpp.engine import Engine, Generation
+from plugstack_llama_cpp.grammars import check_grammar
 
 # llama.cpp sampling knobs outside the OpenAI API that clients send as extra fields (vLLM does too).
 EXTRA_SAMPLING: dict[str, type] = {"top_k": int, "min_p": float, "repeat_penalty": float, "typical_p": float}
@@ -64,6 +65,8 @@ class GenerationPlan:
             if len(tokens) >= n_ctx:
                 raise BadRequestError(f"{self.prompt_field}: {len(tokens)} tokens, over the model's context of {n_ctx}")
             token_lists.append(tokens)
+        if self.grammar is not None:
+            check_grammar(llama, self.grammar)
         yield PromptTokens(sum(len(tokens) for tokens in token_lists))
         # An unseeded request must not repeat the previous one: llama-cpp-python's default seed does.
         base_seed = random.getrandbits(31) if self.seed is None else self.seed

@@ -1,4 +1,4 @@
-"""llama.cpp grammars for constrained decoding: JSON replies and forced tool calls.
+"""llama.cpp grammars for constrained decoding: JSON replies, forced tool calls, GBNF given by the caller.
 
 A grammar restricts sampling token by token, so the output parses (and matches the schema)
 by construction, even from a 135M-parameter model.
@@ -7,13 +7,15 @@ by construction, even from a 135M-parameter model.
 import json
 from typing import Any
 
-from llama_cpp import LlamaGrammar
+import llama_cpp
+from llama_cpp import Llama, LlamaGrammar
 from llama_cpp.llama_grammar import JSON_GBNF
 
 from plugstack.apis.inference.models import (
     ChatCompletionRequest,
     ChatTool,
     NamedToolChoice,
+    ResponseFormatGrammar,
     ResponseFormatJsonObject,
     ResponseFormatJsonSchema,
 )
@@ -63,4 +65,17 @@ def chat_grammar(request: ChatCompletionRequest) -> LlamaGrammar | None:
         return _from_schema(schema, "response_format.json_schema.schema")
     if isinstance(response_format, ResponseFormatJsonObject):
         return LlamaGrammar.from_string(JSON_GBNF, verbose=False)
+    if isinstance(response_format, ResponseFormatGrammar):
+        return LlamaGrammar.from_string(response_format.grammar, verbose=False)  # parsed by check_grammar
     return None
+
+
+def check_grammar(llama: Llama, grammar: LlamaGrammar) -> None:
+    """Parse the grammar once on its own: llama.cpp answers a grammar it cannot parse with a null
+    sampler, which llama-cpp-python would put in the sampling chain and crash the process on."""
+    sampler = llama_cpp.llama_sampler_init_grammar(
+        llama._model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
+    )
+    if not sampler:
+        raise BadRequestError("response_format.grammar: llama.cpp cannot parse this GBNF grammar")
+    llama_cpp.llama_sampler_free(sampler)

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from plugstack.apis.inference.model_files import is_location, resolve_model_path
@@ -36,6 +37,7 @@ from plugstack.apis.inference.models import (
     Usage,
     completion_id,
 )
+from plugstack.engines.guard import EngineCheckFailedError, file_identity, verify_in_child
 from plugstack.errors import BadRequestError
 from plugstack.registry.resources import Resource
 from plugstack_llama_cpp.chat import CALL_OPENERS, ChatPrompter, parse_tool_calls
@@ -50,6 +52,7 @@ from plugstack_llama_cpp.generation import (
     sampling_options,
 )
 from plugstack_llama_cpp.grammars import chat_grammar, forced_tools
+from plugstack_llama_cpp.trial import engine_identity
 
 DEFAULT_COMPLETION_TOKENS = 16  # the OpenAI completions default; chat runs to the end of the turn
 
@@ -88,6 +91,7 @@ class LlamaCppInference:
         self._models: dict[str, LoadedModel] = {}
         self._lock = asyncio.Lock()
         self._threads = config.n_threads or physical_cores()
+        self._engine_failures: dict[str, str] = {}  # model id -> why its trial decode failed
 
     # -- registration ---------------------------------------------------------------------
 
@@ -133,6 +137,8 @@ class LlamaCppInference:
             n_threads=self._threads,
             chat_template=spec.chat_template,
         )
+        if self.config.verify_engine:
+            await self._verify(spec.model_id, path, options)
         engine = await Engine.load(spec.model_id, path, options, self.config.max_queue)
 
         def prompter(llama: Any) -> ChatPrompter:
@@ -144,6 +150,26 @@ class LlamaCppInference:
             )
 
         return LoadedModel(engine, await engine.call(prompter))
+
+    async def _verify(self, name: str, path: Path, options: LoadOptions) -> None:
+        """A trial decode in a child process: if llama.cpp crashes on this CPU, the child dies
+        (and the model is refused with the reason), not the server."""
+        try:
+            await verify_in_child(
+                "plugstack_llama_cpp.trial:decode",
+                {"model_path": str(path), "n_batch": options.n_batch, "n_threads": options.n_threads},
+                what=f"llama.cpp engine for model {name!r}",
+                cache_key={
+                    "engine": engine_identity(),
+                    "model": file_identity(path),
+                    "n_batch": options.n_batch,
+                    "n_threads": options.n_threads,
+                },
+            )
+        except EngineCheckFailedError as exc:
+            self._engine_failures[name] = exc.detail
+            raise
+        self._engine_failures.pop(name, None)
 
     async def unregister_resource(self, resource: Resource) -> None:
         name = resource.provider_resource_id or resource.identifier
@@ -163,6 +189,8 @@ class LlamaCppInference:
         return loaded
 
     async def health(self) -> dict[str, Any]:
+        if self._engine_failures:
+            return {"status": "Error", "message": "; ".join(self._engine_failures.values())}
         return {"status": "OK", "message": f"{len(self._models)} model(s) loaded, {self._threads} threads each"}
 
     async def shutdown(self) -> None:

@@ -39,3 +39,18 @@ class LocalFSConfig(DatasetSourceConfig):
     allowed_dirs: list[str] | None = Field(
         default=None, description="local files must lie under one of these; default: any file the server can read"
     )
+
+
+class LocalFSFilesConfig(BaseModel):
+    """The files provider: uploads kept as plain files in the provider's state directory."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_file_bytes: int = Field(
+        default=512 * 1024 * 1024, gt=0, description="the largest upload accepted; a larger one is refused with 413"
+    )
+    sweep_interval_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="how often the content of expired files is deleted (they answer 404 from the moment they expire)",
+    )

@@ -1,7 +1,8 @@
-"""The entry point: registers `inline::localfs` for the datasetio API.
+"""The entry point: registers `inline::localfs` for the datasetio API and `inline::localfs-files`
+for the files API (provider types are unique across APIs, hence the second name).
 
 Imported by every `plugstack` command, so it stays light: pyarrow is imported only when a
-stack builds the provider.
+stack builds the datasetio provider.
 """
 
 from collections.abc import Callable
@@ -10,13 +11,21 @@ from typing import Any
 from plugstack.apis.names import Api
 from plugstack.hookspecs import hookimpl
 from plugstack.spec import ProviderContext, ProviderSpec
-from plugstack_localfs.config import LocalFSConfig
+from plugstack_localfs.config import LocalFSConfig, LocalFSFilesConfig
 
 
 async def create(config: LocalFSConfig, context: ProviderContext) -> Any:
     from plugstack_localfs.provider import LocalFSDatasetIO
 
     return LocalFSDatasetIO(config, context.state_dir)
+
+
+async def create_files(config: LocalFSFilesConfig, context: ProviderContext) -> Any:
+    from plugstack_localfs.files import LocalFSFiles
+
+    files = LocalFSFiles(config, context.provider_id, context.kv, context.state_dir / "files")
+    await files.initialize()
+    return files
 
 
 @hookimpl
@@ -29,5 +38,14 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
             factory=create,
             pip_packages=("pyarrow",),
             description="Datasets from inline rows, local files, data: URIs and http(s) (jsonl, json, csv, parquet)",
+        )
+    )
+    register(
+        ProviderSpec(
+            api=Api.files,
+            provider_type="inline::localfs-files",
+            config_class=LocalFSFilesConfig,
+            factory=create_files,
+            description="Uploaded files in the stack's state directory, metadata in its database",
         )
     )

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from plugstack.apis.datasetio.models import DatasetPurpose, Row
-from plugstack.apis.datasetio.purposes import REQUIRED_COLUMNS, missing_column
+from plugstack.apis.datasetio.purposes import SHAPES, Shape, misfit, missing_column
 from plugstack.errors import BadRequestError, ProviderFailedError
 
 INDEX_VERSION = 1
@@ -141,13 +141,12 @@ class JsonlRows:
 def _scan(path: Path, purpose: DatasetPurpose | None, label: str) -> array:
     """One pass over the file: offsets of non-blank lines, each parsed and checked against ``purpose``."""
     offsets = array("Q")
-    required = REQUIRED_COLUMNS[purpose] if purpose else ()
     position = last_end = 0
     with path.open("rb") as f:
         for line_number, line in enumerate(f, start=1):
             if line.strip():
                 if purpose is not None:
-                    _check_line(line, line_number, len(offsets), purpose, required, label)
+                    _check_line(line, line_number, len(offsets), purpose, label)
                 offsets.append(position)
                 last_end = position + len(line)
             position += len(line)
@@ -156,18 +155,16 @@ def _scan(path: Path, purpose: DatasetPurpose | None, label: str) -> array:
     return offsets
 
 
-def _check_line(
-    line: bytes, line_number: int, row: int, purpose: DatasetPurpose, required: tuple[str, ...], label: str
-) -> None:
+def _check_line(line: bytes, line_number: int, row: int, purpose: DatasetPurpose, label: str) -> None:
     try:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
         raise BadRequestError(f"row {row} (line {line_number}) of {label} is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise BadRequestError(f"row {row} (line {line_number}) of {label} is not a JSON object")
-    for column in required:
-        if value.get(column) is None:
-            raise missing_column(purpose, column, row, f" of {label}")
+    column = misfit(purpose, value)
+    if column is not None:
+        raise missing_column(purpose, column, row, f" of {label}")
 
 
 def _load_index(index: Path, seen: tuple[int, int]) -> array | None:
@@ -215,14 +212,36 @@ class ArrowRows:
 
 
 def check_table(table: pa.Table, purpose: DatasetPurpose, label: str) -> None:
-    """Required columns present and never null, by column statistics rather than row by row."""
-    for column in REQUIRED_COLUMNS[purpose]:
-        if column not in table.column_names:
-            raise missing_column(purpose, column, 0, f" of {label} (its columns: {', '.join(table.column_names)})")
-        values = table.column(column)
-        if values.null_count:
-            first = pc.index(pc.is_null(values), True).as_py()
-            raise missing_column(purpose, column, first, f" of {label}")
+    """Every row fits a shape of the purpose: decided on whole columns, only a misfit row is read."""
+    fits: pa.ChunkedArray | None = None
+    for shape in SHAPES[purpose]:
+        shape_fits = _shape_fits(table, shape)
+        if shape_fits is not None:
+            fits = shape_fits if fits is None else pc.or_(fits, shape_fits)
+    if fits is not None and pc.all(fits, min_count=0).as_py():
+        return
+    first = 0 if fits is None else pc.index(fits, False).as_py()
+    row = table.slice(first, 1).to_pylist()[0] if table.num_rows else {}
+    column = misfit(purpose, row)
+    assert column is not None, "a row that fits a shape is never picked"
+    where = f" of {label}"
+    if not set(column) & set(table.column_names):
+        where += f" (its columns: {', '.join(table.column_names)})"
+    raise missing_column(purpose, column, first, where)
+
+
+def _shape_fits(table: pa.Table, shape: Shape) -> pa.ChunkedArray | None:
+    """Which rows fill every column of the shape; None when the table lacks one of them entirely."""
+    fits = None
+    for column in shape:
+        present = [pc.is_valid(table.column(name)) for name in column if name in table.column_names]
+        if not present:
+            return None
+        filled = present[0]
+        for other in present[1:]:
+            filled = pc.or_(filled, other)
+        fits = filled if fits is None else pc.and_(fits, filled)
+    return fits
 
 
 def json_values(value: Any) -> Any:

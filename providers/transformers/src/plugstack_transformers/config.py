@@ -9,9 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 class TransformersConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    device: str = Field(default="cpu", description="torch device the models run on: cpu, cuda, cuda:1, ...")
-    dtype: Literal["float32", "bfloat16", "float16"] = Field(
-        default="float32", description="weights dtype; float32 on CPUs without bf16 (fast and exact)"
+    device: str = Field(
+        default="auto", description="torch device the models run on: auto (cuda when present, else cpu), cpu, cuda:1"
+    )
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        default="auto",
+        description="weights dtype; auto: bfloat16 on CUDA (float16 before Ampere), float32 elsewhere (exact on CPU)",
     )
     num_threads: int | None = Field(default=None, ge=1, description="torch intra-op threads; default torch's")
     default_max_tokens: int = Field(default=256, ge=1, description="completion length when a request sets none")

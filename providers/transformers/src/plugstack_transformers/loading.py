@@ -42,6 +42,23 @@ class WeightsLocation:
         return {"gguf_file": self.gguf_file} if self.gguf_file else {}
 
 
+def resolve(config: TransformersConfig) -> TransformersConfig:
+    """The config with ``auto`` device and dtype made concrete for this machine, decided once.
+
+    CUDA when present, else the CPU; bfloat16 on a CUDA GPU that computes in it natively
+    (Ampere and later; float16 before), float32 elsewhere (exact, and fast on CPUs).
+    """
+    device = config.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    dtype = config.dtype
+    if dtype == "auto":
+        dtype = "float32"
+        if torch.device(device).type == "cuda":
+            dtype = "bfloat16" if torch.cuda.get_device_capability(device)[0] >= 8 else "float16"
+    return config.model_copy(update={"device": device, "dtype": dtype})
+
+
 @dataclass
 class LoadedWeights:
     model: Any

@@ -42,7 +42,7 @@ from plugstack.engines.responses import (
 from plugstack.errors import BadRequestError, NotFoundError, ProviderFailedError, QuotaExceededError
 from plugstack.registry.resources import Resource
 from plugstack_transformers.config import ModelSource, TransformersConfig
-from plugstack_transformers.loading import LoadedWeights, load
+from plugstack_transformers.loading import LoadedWeights, load, resolve
 from plugstack_transformers.stops import StopTrimmer, trim_at_stop
 
 PROVIDER_TYPE = "inline::transformers"
@@ -133,7 +133,8 @@ class ModelWorker:
 
 class TransformersInference:
     def __init__(self, config: TransformersConfig) -> None:
-        self.config = config
+        self._requested = config
+        self.config = resolve(config)  # device and dtype concrete from here on
         self._workers: dict[str, ModelWorker] = {}
         if config.num_threads:
             torch.set_num_threads(config.num_threads)
@@ -180,7 +181,12 @@ class TransformersInference:
         return worker, worker.weights
 
     async def health(self) -> dict[str, Any]:
-        return {"status": "OK", "message": f"{len(self._workers)} model(s) loaded on {self.config.device}"}
+        """What runs where; ``(auto)`` marks what ``auto`` picked."""
+        settings = ", ".join(
+            f"{name} {getattr(self.config, name)}" + (" (auto)" if getattr(self._requested, name) == "auto" else "")
+            for name in ("device", "dtype")
+        )
+        return {"status": "OK", "message": f"{len(self._workers)} model(s) loaded; {settings}"}
 
     async def shutdown(self) -> None:
         for worker in self._workers.values():

@@ -1,5 +1,6 @@
 """Dataset rows → TRL's conversational formats, checked row by row so a bad row is a 400 that
-names the row and the column, before any job starts.
+names the row and the column, before any job starts. Any training purpose may hold any of these
+shapes (``post-training/messages`` takes them all), so the method decides which one is read.
 
 SFT rows become ``{"prompt": [...], "completion": [...]}`` (loss on the completion only) or,
 with ``train_on_input``, ``{"messages": [...]}`` (loss on every token). A dialog's completion is
@@ -57,7 +58,15 @@ def sft_row(
     row: dict[str, Any], data_format: Literal["instruct", "dialog"], train_on_input: bool, dataset_id: str, index: int
 ) -> dict[str, list[Message]]:
     if data_format == "dialog":
-        messages = _messages(row.get("messages"), (dataset_id, index, "messages"))
+        if row.get("messages") is None:
+            raise RowError(
+                dataset_id,
+                index,
+                "messages",
+                "dialog rows need a messages column (prompt/chosen/rejected rows "
+                "train with preference_optimize; input/output rows with data_format 'instruct')",
+            )
+        messages = _messages(row["messages"], (dataset_id, index, "messages"))
         if messages[-1]["role"] != "assistant":
             raise RowError(dataset_id, index, "messages", "the last message must be the assistant's (what is learnt)")
         if len(messages) < 2:

@@ -173,7 +173,12 @@ class VLLMInlineInference:
         fmt = request.response_format
         if fmt is None or fmt.type == "text":
             return {}
-        spec = {"json": fmt.json_schema.schema_} if fmt.type == "json_schema" else {"json_object": True}
+        if fmt.type == "json_schema":
+            spec: dict[str, Any] = {"json": fmt.json_schema.schema_}
+        elif fmt.type == "grammar":
+            spec = {"grammar": fmt.grammar}
+        else:
+            spec = {"json_object": True}
         try:
             from vllm.sampling_params import StructuredOutputsParams
         except ImportError:

@@ -97,8 +97,17 @@ class ResponseFormatJsonSchema(OpenAIModel):
     json_schema: JsonSchemaFormat
 
 
+class ResponseFormatGrammar(OpenAIModel):
+    """A plugstack (and Llama Stack) extension: the reply follows a GBNF grammar, for engines with
+    constrained decoding (llama.cpp, vLLM); others answer 400 naming response_format."""
+
+    type: Literal["grammar"]
+    grammar: str = Field(min_length=1, description="GBNF grammar whose `root` rule the whole reply matches")
+
+
 ResponseFormat = Annotated[
-    ResponseFormatText | ResponseFormatJsonObject | ResponseFormatJsonSchema, Field(discriminator="type")
+    ResponseFormatText | ResponseFormatJsonObject | ResponseFormatJsonSchema | ResponseFormatGrammar,
+    Field(discriminator="type"),
 ]
 
 

@@ -1,4 +1,8 @@
-"""Aggregations of score rows into one result per metric, shared by every scoring provider.
+"""Aggregations of score rows, shared by every scoring provider.
+
+Results are keyed by aggregation function, each value that function's own mapping, as Llama
+Stack returns them (clients read ``aggregated_results["accuracy"]["accuracy"]``):
+``{"accuracy": {"accuracy": 0.6, "num_correct": 3.0, "num_total": 5}, "median": {"median": 1.0}}``.
 
 Rows whose ``score`` is null (a judge reply that matched no regex, say) were not scored:
 every aggregation leaves them out, so one unparsable row never turns an average into an
@@ -82,9 +86,9 @@ def categorical_count(rows: list[Row]) -> dict[str, Any]:
 
 
 def accuracy(rows: list[Row]) -> dict[str, Any]:
-    """Share of scored rows whose score is 1 (or true)."""
+    """Share of scored rows whose score is 1 (or true); ``num_correct`` is a float, as in Llama Stack."""
     numbers = _numbers(rows, "accuracy")
-    correct = sum(1 for number in numbers if number == 1.0)
+    correct = float(sum(1 for number in numbers if number == 1.0))
     return {
         "accuracy": correct / len(numbers) if numbers else None,
         "num_correct": correct,
@@ -101,9 +105,6 @@ AGGREGATIONS: dict[AggregationFunction, Callable[[list[Row]], dict[str, Any]]] =
 }
 
 
-def aggregate(functions: list[AggregationFunction], rows: list[Row]) -> dict[str, Any]:
-    """The metrics of every requested aggregation, merged into one mapping."""
-    results: dict[str, Any] = {}
-    for name in dict.fromkeys(functions):
-        results.update(AGGREGATIONS[name](rows))
-    return results
+def aggregate(functions: list[AggregationFunction], rows: list[Row]) -> dict[str, dict[str, Any]]:
+    """One entry per requested aggregation (duplicates once): its name -> its metrics."""
+    return {name: AGGREGATIONS[name](rows) for name in dict.fromkeys(functions)}

@@ -97,7 +97,10 @@ class ListScoringFunctionsResponse(BaseModel):
 
 class ScoringResult(BaseModel):
     score_rows: list[Row] = Field(description="one result per input row, in order; each has `score`")
-    aggregated_results: dict[str, Any] = Field(description="metric name -> aggregated value")
+    aggregated_results: dict[str, Any] = Field(
+        description="aggregation function -> its metrics, e.g. {'accuracy': {'accuracy': 0.5, 'num_correct': 1.0, "
+        "'num_total': 2}}"
+    )
 
 
 class ScoreRequest(BaseModel):
