@@ -9,7 +9,10 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 PROVIDERS := $(sort $(dir $(wildcard providers/*/pyproject.toml)))
 MEMBERS := core distributions $(PROVIDERS)
 PYPROJECTS := $(addsuffix /pyproject.toml,$(patsubst %/,%,$(MEMBERS)))
-STAMP_RUN := $(VENV)/.installed-run
+# The member list is part of the stamp's name, so a new provider package is installed even when
+# its pyproject.toml is older than the last install.
+MEMBERS_ID := $(shell echo '$(MEMBERS)' | sha256sum | cut -c1-8)
+STAMP_RUN := $(VENV)/.installed-run-$(MEMBERS_ID)
 STAMP_DEV := $(VENV)/.installed-dev
 # vLLM (CPU build) lives in its own venv: it pins transformers below the main venv's. Tests start
 # its OpenAI server and a plugstack server with `inline::vllm` from there (tests/vllm/).
@@ -62,6 +65,7 @@ $(STAMP_LLAMA_CPP): $(BIN)/python $(LLAMA_CPP_WHEELHOUSE)/.complete
 $(STAMP_RUN): $(BIN)/python $(STAMP_LLAMA_CPP) $(PYPROJECTS) constraints.txt Makefile
 	$(PIP) install -c constraints.txt $(addprefix -e ,$(MEMBERS))
 	$(PIP) install --no-deps -c constraints.txt $(NO_DEPS_PACKAGES)
+	rm -f $(VENV)/.installed-run*
 	touch $@
 
 $(STAMP_DEV): $(STAMP_RUN) pyproject.toml
@@ -83,7 +87,7 @@ $(STAMP_VLLM_ENGINE): $(VLLM_VENV)/bin/python constraints.txt
 # dependencies (pip installs only the missing ones; vLLM already brings most).
 $(STAMP_VLLM): $(STAMP_VLLM_ENGINE) core/pyproject.toml providers/vllm/pyproject.toml Makefile
 	$(VLLM_PIP) install --no-deps -c constraints.txt -e core -e providers/vllm
-	$(VLLM_PIP) install -c constraints.txt pydantic pluggy pyyaml fastapi uvicorn httpx
+	$(VLLM_PIP) install -c constraints.txt pydantic pluggy pyyaml fastapi uvicorn httpx python-multipart
 	touch $@
 
 run: $(STAMP_RUN)

@@ -1,14 +1,13 @@
 """A native engine that crashes is reported, never takes the server down (issue 9)."""
 
 import json
-import os
 from pathlib import Path
 
 import httpx
 from openai import OpenAI
 
 from plugstack.engines.guard import cpu_features
-from tests.conftest import ROOT
+from tests.support.plugins import plugin_env
 from tests.support.server import run_server
 
 RUN_YAML = """\
@@ -32,19 +31,10 @@ registered_resources:
 """
 
 
-def install_plugin(site: Path) -> None:
-    """Make the crashing engine an installed plugin: a dist-info with its entry point."""
-    info = site / "plugstack_crashing_engine-0.1.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: plugstack-crashing-engine\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[plugstack.providers]\ncrashing-engine = tests.support.crashing_engine\n")
-
-
 def test_a_crashing_engine_leaves_the_server_serving(tmp_path: Path) -> None:
-    install_plugin(tmp_path / "site")
     cache = tmp_path / "cache"
     env = {
-        "PYTHONPATH": os.pathsep.join([str(tmp_path / "site"), str(ROOT)]),
+        **plugin_env(tmp_path / "site", "crashing-engine", "tests.support.crashing_engine"),
         "PLUGSTACK_CACHE_DIR": str(cache),
     }
     with run_server(RUN_YAML, tmp_path / "state", env=env) as server, httpx.Client(base_url=server.base_url) as http:

@@ -128,9 +128,14 @@ def cmd_providers_list(args: argparse.Namespace) -> int:
     _report_plugin_failures()
     catalog = get_catalog()
     rows = [
-        (spec.api.value, provider_type, catalog.origin[provider_type].package, catalog.origin[provider_type].version)
-        for provider_type, spec in sorted(catalog.providers.items())
-        if args.api is None or spec.api.value == args.api
+        (
+            api.value,
+            provider_type,
+            catalog.origin[(api, provider_type)].package,
+            catalog.origin[(api, provider_type)].version,
+        )
+        for api, provider_type in sorted(catalog.providers)
+        if args.api is None or api.value == args.api
     ]
     _print_table(("API", "PROVIDER TYPE", "PACKAGE", "VERSION"), rows)
     return 0

@@ -43,14 +43,23 @@ class PluginFailure:
 class Catalog:
     """Everything the installed plugins registered."""
 
-    providers: dict[str, ProviderSpec] = field(default_factory=dict)
+    # Keyed by (API, provider_type): one name may serve several APIs, as Llama Stack's
+    # `inline::meta-reference` does for agents and eval.
+    providers: dict[tuple[Api, str], ProviderSpec] = field(default_factory=dict)
     distributions: dict[str, DistributionSpec] = field(default_factory=dict)
-    origin: dict[str, PluginInfo] = field(default_factory=dict)
+    origin: dict[tuple[Api, str], PluginInfo] = field(default_factory=dict)
     plugins: list[PluginInfo] = field(default_factory=list)
     failures: list[PluginFailure] = field(default_factory=list)
 
     def provider_types(self, api: Api | None = None) -> list[str]:
-        return sorted(t for t, spec in self.providers.items() if api is None or spec.api == api)
+        return sorted({t for (a, t) in self.providers if api is None or a == api})
+
+    def spec(self, api: Api, provider_type: str) -> ProviderSpec | None:
+        return self.providers.get((api, provider_type))
+
+    def apis_of(self, provider_type: str) -> list[Api]:
+        """The APIs a provider_type serves (to say so when run.yaml puts it under another)."""
+        return [a for (a, t) in self.providers if t == provider_type]
 
 
 def _wanted(ep: EntryPoint) -> bool:
@@ -110,11 +119,14 @@ def _collect(pm: pluggy.PluginManager, catalog: Catalog, by_name: dict[str, Plug
 
 def _registrar(catalog: Catalog, info: PluginInfo, spec_kind: str) -> Callable[..., None]:
     def register_provider(spec: ProviderSpec) -> None:
-        if spec.provider_type in catalog.providers:
-            other = catalog.origin[spec.provider_type]
-            raise ValueError(f"provider_type {spec.provider_type!r} is already registered by {other.package}")
-        catalog.providers[spec.provider_type] = spec
-        catalog.origin[spec.provider_type] = info
+        key = (spec.api, spec.provider_type)
+        if key in catalog.providers:
+            other = catalog.origin[key]
+            raise ValueError(
+                f"{spec.api.value} provider_type {spec.provider_type!r} is already registered by {other.package}"
+            )
+        catalog.providers[key] = spec
+        catalog.origin[key] = info
 
     def register_distribution(spec: DistributionSpec) -> None:
         if spec.name in catalog.distributions:

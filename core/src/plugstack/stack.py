@@ -83,22 +83,25 @@ async def build_stack(loaded: LoadedConfig, catalog: Catalog) -> Stack:
     resource_store = ResourceStore(NamespacedKV(backends[config.storage.registry], "registry"))
     provider_kv = backends[config.storage.providers]
 
-    graph = {
-        api: {dep for e in config.providers.get(api, []) for dep in catalog.providers[e.provider_type].api_dependencies}
-        for api in config.apis
-    }
+    def dependencies(api: Api) -> set[Api]:
+        """Required ones, and optional ones the stack serves (built first, so they can be injected)."""
+        specs = [catalog.providers[(api, entry.provider_type)] for entry in config.providers.get(api, [])]
+        optional = {dep for spec in specs for dep in spec.optional_api_dependencies if dep in config.apis}
+        return {dep for spec in specs for dep in spec.api_dependencies} | optional
+
+    graph = {api: dependencies(api) for api in config.apis}
     for api in dependency_order(graph):
         declaration = get_declaration(api)
         assert declaration is not None, f"{api} passed config checks without a declaration"
         stack.declarations[api] = declaration
         handles = []
         for entry in config.providers.get(api, []):
-            spec = catalog.providers[entry.provider_type]
+            spec = catalog.providers[(api, entry.provider_type)]
             handle = ProviderHandle(
                 provider_id=entry.provider_id,
                 spec=spec,
                 config=loaded.provider_configs[entry.provider_id],
-                origin=catalog.origin[entry.provider_type],
+                origin=catalog.origin[(api, entry.provider_type)],
             )
             context = ProviderContext(
                 provider_id=entry.provider_id,

@@ -51,6 +51,7 @@ _DECLARATIONS: dict[Api, str] = {
     Api.post_training: "plugstack.apis.post_training.declaration",
     Api.files: "plugstack.apis.files.declaration",
     Api.safety: "plugstack.apis.safety.declaration",
+    Api.agents: "plugstack.apis.agents.declaration",
 }
 
 

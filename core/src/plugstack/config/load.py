@@ -165,10 +165,15 @@ class _Checker:
                     (*path, "provider_id"), "duplicate provider_id", expected="a unique name", found=entry.provider_id
                 )
             seen.add(entry.provider_id)
-            spec = self.catalog.providers.get(entry.provider_type)
-            if spec is None or spec.api != api:
+            spec = self.catalog.spec(api, entry.provider_type)
+            if spec is None:
                 installed = ", ".join(self.catalog.provider_types(api)) or "none installed"
-                what = "unknown provider_type" if spec is None else f"provider_type implements {spec.api.value!r}"
+                elsewhere = self.catalog.apis_of(entry.provider_type)
+                what = (
+                    f"provider_type implements {', '.join(repr(a.value) for a in elsewhere)}"
+                    if elsewhere
+                    else "unknown provider_type"
+                )
                 self.add(
                     (*path, "provider_type"),
                     f"{what} for API {api.value!r}",
@@ -176,7 +181,7 @@ class _Checker:
                     found=entry.provider_type,
                 )
                 continue
-            origin = self.catalog.origin[entry.provider_type]
+            origin = self.catalog.origin[(api, entry.provider_type)]
             if entry.module and entry.module != origin.package:
                 self.add(
                     (*path, "module"),
@@ -201,7 +206,7 @@ class _Checker:
     def _check_cycles(self) -> None:
         graph: dict[Api, set[Api]] = {}
         for api, _, entry in self.config.provider_entries():
-            spec = self.catalog.providers.get(entry.provider_type)
+            spec = self.catalog.spec(api, entry.provider_type)
             if spec:
                 graph.setdefault(api, set()).update(spec.api_dependencies)
         try:

@@ -1,0 +1,117 @@
+"""The items of OpenAI's Responses API: what a response reads (input) and writes (output), and
+what a conversation holds. One set of shapes for all three, so a response's output can become
+the next response's input or a conversation's items unchanged."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from plugstack.apis.cursor import sortable_id
+
+
+def new_id(prefix: str) -> str:
+    """``<prefix>_`` + an id that sorts by creation time (resp_..., msg_..., conv_...)."""
+    return sortable_id(f"{prefix}_")
+
+
+class Model(BaseModel):
+    """Responses shapes keep fields they do not know (clients send newer ones), and say so in /docs."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class InputText(Model):
+    type: Literal["input_text"]
+    text: str
+
+
+class OutputText(Model):
+    type: Literal["output_text"] = "output_text"
+    text: str
+    annotations: list[Any] = Field(default_factory=list)
+
+
+class Refusal(Model):
+    type: Literal["refusal"] = "refusal"
+    refusal: str
+
+
+ContentPart = Annotated[InputText | OutputText | Refusal, Field(discriminator="type")]
+
+
+class MessageItem(Model):
+    type: Literal["message"] = "message"
+    id: str | None = None
+    role: Literal["user", "assistant", "system", "developer"]
+    content: str | list[ContentPart]
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, str):
+            return self.content
+        texts = []
+        for part in self.content:
+            texts.append(part.refusal if isinstance(part, Refusal) else part.text)
+        return "".join(texts)
+
+
+class FunctionCallItem(Model):
+    type: Literal["function_call"] = "function_call"
+    id: str | None = None
+    call_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    arguments: str = Field(description="the arguments, as a JSON object in a string")
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+
+class FunctionCallOutputItem(Model):
+    type: Literal["function_call_output"] = "function_call_output"
+    id: str | None = None
+    call_id: str = Field(min_length=1)
+    output: str
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+
+def _kind(value: Any) -> str | None:
+    """An item's type; OpenAI's "easy" messages (``{role, content}``) come without one."""
+    if isinstance(value, dict):
+        return value.get("type") or ("message" if "role" in value else None)
+    return getattr(value, "type", None)
+
+
+Item = Annotated[
+    Annotated[MessageItem, Tag("message")]
+    | Annotated[FunctionCallItem, Tag("function_call")]
+    | Annotated[FunctionCallOutputItem, Tag("function_call_output")],
+    Discriminator(_kind),
+]
+
+ID_PREFIXES = {"message": "msg", "function_call": "fc", "function_call_output": "fco"}
+
+
+def with_id(item: MessageItem | FunctionCallItem | FunctionCallOutputItem) -> Any:
+    """The item as stored: with an id (its own, or a new one), a status, and a message's text as
+    a content part (``input_text``, or ``output_text`` from the assistant), as OpenAI keeps it."""
+    updates: dict[str, Any] = {}
+    if isinstance(item, MessageItem) and isinstance(item.content, str):
+        part = (
+            OutputText(text=item.content)
+            if item.role == "assistant"
+            else InputText(type="input_text", text=item.content)
+        )
+        updates["content"] = [part]
+    if item.id is None:
+        updates["id"] = new_id(ID_PREFIXES[item.type])
+    if item.status is None:
+        updates["status"] = "completed"
+    return item.model_copy(update=updates) if updates else item
+
+
+class ItemList(BaseModel):
+    """A page of items: ``{object: "list", data, first_id, last_id, has_more}``."""
+
+    object: Literal["list"] = "list"
+    data: list[Item]
+    first_id: str | None = None
+    last_id: str | None = None
+    has_more: bool = False

@@ -1,0 +1,225 @@
+"""The agent loop: model call → output items → tool calls. It produces the Responses stream's
+events; a non-streamed response is the same run with the events drained, so both behave alike.
+
+Function tools are the caller's: a call ends the response (``function_call`` items), and the
+caller answers with ``function_call_output`` items in its next request. (Server-side tools, MCP
+and file search, will run here between model calls, up to ``max_infer_iters``.) Guardrail shields check
+the input before the first model call and the answer before it is sent (an answer under output
+guardrails is held back until checked, then sent whole or replaced by a refusal).
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any
+
+from plugstack.apis.agents.items import (
+    FunctionCallItem,
+    Item,
+    MessageItem,
+    OutputText,
+    Refusal,
+    new_id,
+)
+from plugstack.apis.agents.responses import CreateResponseRequest, ResponseError, ResponseObject, ResponseUsage
+from plugstack.apis.inference.models import ChatCompletionRequest, ChatMessage, StreamOptions
+from plugstack.errors import PlugstackError
+from plugstack_agents.events import EventWriter
+from plugstack_agents.history import chat_messages, chat_tool_choice, chat_tools, response_format
+
+log = logging.getLogger(__name__)
+
+REFUSAL = "I can't help with that."
+DISCONNECTED = "the client disconnected before the response finished"
+
+
+@dataclass
+class Run:
+    """One response being produced: its request, what came before, and what happened."""
+
+    request: CreateResponseRequest
+    response: ResponseObject
+    context: list[Item]
+    input: list[Item]
+    failure: BaseException | None = None
+    usage: ResponseUsage = field(default_factory=ResponseUsage)
+
+
+@dataclass
+class PendingCall:
+    call_id: str = ""
+    name: str = ""
+    arguments: str = ""
+
+
+class AgentLoop:
+    def __init__(self, inference: Any, safety: Any | None) -> None:
+        self.inference = inference
+        self.safety = safety
+
+    async def _flagged(self, shields: list[str], messages: list[ChatMessage]) -> str | None:
+        """The refusal to give if any shield flags the messages (a warn or error violation)."""
+        if not shields:
+            return None
+        violations = await asyncio.gather(*(self.safety.check(shield, messages, {}) for shield in shields))
+        for violation in violations:
+            if violation is not None and violation.violation_level != "info":
+                return violation.user_message or REFUSAL
+        return None
+
+    async def run(self, run: Run) -> AsyncIterator[Any]:
+        events = EventWriter(run.response)
+        yield events.lifecycle("response.created")
+        yield events.lifecycle("response.in_progress")
+        try:
+            async for event in self._steps(run, events):
+                yield event
+            run.response.status = "completed"
+            run.response.usage = run.usage
+            yield events.lifecycle("response.completed")
+        except (asyncio.CancelledError, GeneratorExit):
+            self._fail(run, "client_disconnected", DISCONNECTED)
+            raise
+        except Exception as exc:
+            run.failure = exc
+            message = exc.detail if isinstance(exc, PlugstackError) else f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, PlugstackError):
+                log.exception("response %s failed", run.response.id)
+            self._fail(run, "server_error", message)
+            yield events.lifecycle("response.failed")
+
+    @staticmethod
+    def _fail(run: Run, code: str, message: str) -> None:
+        run.response.status = "failed"
+        run.response.error = ResponseError(code=code, message=message)
+        run.response.usage = run.usage
+
+    async def _steps(self, run: Run, events: EventWriter) -> AsyncIterator[Any]:
+        request = run.request
+        input_shields, output_shields = request.shields()
+        refusal = await self._flagged(input_shields, chat_messages(None, run.input))
+        if refusal is not None:
+            for event in self._refuse(run, events, refusal):
+                yield event
+            return
+        items = [*run.context, *run.input]
+        chat = ChatCompletionRequest(
+            model=request.model,
+            messages=chat_messages(request.instructions, items),
+            tools=chat_tools(request),
+            tool_choice=chat_tool_choice(request, items),
+            parallel_tool_calls=request.parallel_tool_calls if request.tools else None,
+            response_format=response_format(request),
+            temperature=request.temperature,
+            top_p=request.top_p,
+            max_tokens=request.max_output_tokens,
+            stream=True,
+            stream_options=StreamOptions(include_usage=True),
+        )
+        text_parts: list[str] = []
+        calls: dict[int, PendingCall] = {}
+        message: MessageItem | None = None
+        held = bool(output_shields)  # text under output guardrails waits for its check
+        chunks = await self.inference.chat_completion(chat)
+        async with aclosing(chunks):
+            async for chunk in chunks:
+                if chunk.usage is not None:
+                    run.usage.add(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                for choice in chunk.choices[:1]:
+                    if choice.delta.content:
+                        text_parts.append(choice.delta.content)
+                        if not held:
+                            if message is None:
+                                message = self._new_message()
+                                for event in self._open_message(run, events, message):
+                                    yield event
+                            yield events.text_delta(
+                                run.response.output.index(message), message.id or "", choice.delta.content
+                            )
+                    for call in choice.delta.tool_calls or []:
+                        pending = calls.setdefault(call.index, PendingCall())
+                        pending.call_id = call.id or pending.call_id
+                        if call.function is not None:
+                            pending.name += call.function.name or ""
+                            pending.arguments += call.function.arguments or ""
+        text = "".join(text_parts)
+        if held and text:
+            answer = [*chat_messages(None, run.input), ChatMessage(role="assistant", content=text)]
+            refusal = await self._flagged(output_shields, answer)
+            if refusal is not None:
+                for event in self._refuse(run, events, refusal):
+                    yield event
+                return
+            message = self._new_message()
+            for event in self._open_message(run, events, message):
+                yield event
+            yield events.text_delta(run.response.output.index(message), message.id or "", text)
+        if message is not None:
+            for event in self._close_message(run, events, message, text):
+                yield event
+        # Function tools run on the caller's side: their calls end the response, and the
+        # caller answers with function_call_output items in its next request.
+        for pending in calls.values():
+            for event in self._add_call(run, events, pending):
+                yield event
+
+    @staticmethod
+    def _new_message() -> MessageItem:
+        return MessageItem(id=new_id("msg"), role="assistant", content=[], status="in_progress")
+
+    @staticmethod
+    def _add_call(run: Run, events: EventWriter, pending: PendingCall) -> list[Any]:
+        item = FunctionCallItem(
+            id=new_id("fc"),
+            call_id=pending.call_id or new_id("call"),
+            name=pending.name,
+            arguments=pending.arguments or "{}",
+            status="completed",
+        )
+        index = len(run.response.output)
+        run.response.output.append(item)
+        return [
+            events.item_added(index, item.model_copy(update={"arguments": "", "status": "in_progress"})),
+            events.arguments_delta(index, item.id or "", item.arguments),
+            events.arguments_done(index, item),
+            events.item_done(index, item),
+        ]
+
+    @staticmethod
+    def _open_message(run: Run, events: EventWriter, message: MessageItem) -> list[Any]:
+        index = len(run.response.output)
+        run.response.output.append(message)
+        return [
+            events.item_added(index, message),
+            events.part("added", index, message.id or "", OutputText(text="")),
+        ]
+
+    @staticmethod
+    def _close_message(run: Run, events: EventWriter, message: MessageItem, text: str) -> list[Any]:
+        index = run.response.output.index(message)
+        part = OutputText(text=text)
+        message.content = [part]
+        message.status = "completed"
+        return [
+            events.text_done(index, message.id or "", text),
+            events.part("done", index, message.id or "", part),
+            events.item_done(index, message),
+        ]
+
+    @staticmethod
+    def _refuse(run: Run, events: EventWriter, refusal: str) -> list[Any]:
+        message = MessageItem(
+            id=new_id("msg"), role="assistant", content=[Refusal(refusal=refusal)], status="completed"
+        )
+        index = len(run.response.output)
+        run.response.output.append(message)
+        part = Refusal(refusal=refusal)
+        return [
+            events.item_added(index, message),
+            events.part("added", index, message.id or "", part),
+            events.refusal_done(index, message.id or "", refusal),
+            events.part("done", index, message.id or "", part),
+            events.item_done(index, message),
+        ]

