@@ -66,7 +66,7 @@ def main() -> dict[str, float]:
         "python_startup_s": _median_s([sys.executable, "-c", "pass"]),
     }
     results["core_cold_start_s"], results["core_idle_rss_mb"] = _start(CORE_ONLY)
-    if "remote::vllm" in get_catalog().providers:
+    if "remote::vllm" in get_catalog().provider_types():
         results["remote_cold_start_s"], results["remote_idle_rss_mb"] = _start(REMOTE)
     print(f"{'measure':<40} {'value':>10}  target")
     targets = {

@@ -25,7 +25,8 @@ from plugstack.apis.agents.items import (
 )
 from plugstack.apis.agents.responses import CreateResponseRequest, ResponseError, ResponseObject, ResponseUsage
 from plugstack.apis.inference.models import ChatCompletionRequest, ChatMessage, StreamOptions
-from plugstack.errors import PlugstackError
+from plugstack.apis.safety.models import SafetyViolation
+from plugstack.errors import PlugstackError, ProviderFailedError
 from plugstack_agents.events import EventWriter
 from plugstack_agents.history import chat_messages, chat_tool_choice, chat_tools, response_format
 
@@ -47,6 +48,24 @@ class Run:
     usage: ResponseUsage = field(default_factory=ResponseUsage)
 
 
+def raise_failure(run: Run) -> None:
+    """A non-streamed run that failed is an HTTP error (its exception, or a 502)."""
+    if run.failure is None:
+        return
+    if isinstance(run.failure, PlugstackError):
+        raise run.failure
+    raise ProviderFailedError(f"{type(run.failure).__name__}: {run.failure}") from run.failure
+
+
+@dataclass(frozen=True)
+class ShieldChecked:
+    """Not a stream event: tells a caller of the loop (the turns of /v1alpha/agents) that shields
+    ran, at ``touchpoint`` (user-input or assistant-output), and what they found."""
+
+    touchpoint: str
+    violation: SafetyViolation | None
+
+
 @dataclass
 class PendingCall:
     call_id: str = ""
@@ -59,15 +78,10 @@ class AgentLoop:
         self.inference = inference
         self.safety = safety
 
-    async def _flagged(self, shields: list[str], messages: list[ChatMessage]) -> str | None:
-        """The refusal to give if any shield flags the messages (a warn or error violation)."""
-        if not shields:
-            return None
+    async def _check(self, shields: list[str], messages: list[ChatMessage]) -> SafetyViolation | None:
+        """The first error-level violation any shield finds (warn and info let the answer through)."""
         violations = await asyncio.gather(*(self.safety.check(shield, messages, {}) for shield in shields))
-        for violation in violations:
-            if violation is not None and violation.violation_level != "info":
-                return violation.user_message or REFUSAL
-        return None
+        return next((v for v in violations if v is not None and v.violation_level == "error"), None)
 
     async def run(self, run: Run) -> AsyncIterator[Any]:
         events = EventWriter(run.response)
@@ -99,11 +113,13 @@ class AgentLoop:
     async def _steps(self, run: Run, events: EventWriter) -> AsyncIterator[Any]:
         request = run.request
         input_shields, output_shields = request.shields()
-        refusal = await self._flagged(input_shields, chat_messages(None, run.input))
-        if refusal is not None:
-            for event in self._refuse(run, events, refusal):
-                yield event
-            return
+        if input_shields:
+            violation = await self._check(input_shields, chat_messages(None, run.input))
+            yield ShieldChecked("user-input", violation)
+            if violation is not None:
+                for event in self._refuse(run, events, violation.user_message or REFUSAL):
+                    yield event
+                return
         items = [*run.context, *run.input]
         chat = ChatCompletionRequest(
             model=request.model,
@@ -147,9 +163,10 @@ class AgentLoop:
         text = "".join(text_parts)
         if held and text:
             answer = [*chat_messages(None, run.input), ChatMessage(role="assistant", content=text)]
-            refusal = await self._flagged(output_shields, answer)
-            if refusal is not None:
-                for event in self._refuse(run, events, refusal):
+            violation = await self._check(output_shields, answer)
+            yield ShieldChecked("assistant-output", violation)
+            if violation is not None:
+                for event in self._refuse(run, events, violation.user_message or REFUSAL):
                     yield event
                 return
             message = self._new_message()

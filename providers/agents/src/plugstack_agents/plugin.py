@@ -22,10 +22,9 @@ class AgentsConfig(BaseModel):
 
 async def create(config: AgentsConfig, context: ProviderContext) -> Any:
     from plugstack_agents.provider import MetaReferenceAgents
-    from plugstack_agents.store import AgentStore
 
     agents = MetaReferenceAgents(
-        context.deps[Api.inference], context.deps.get(Api.safety), context.registry, AgentStore(context.kv)
+        context.deps[Api.inference], context.deps.get(Api.safety), context.registry, context.kv
     )
     await agents.initialize()
     return agents
@@ -41,6 +40,6 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
             factory=create,
             api_dependencies=(Api.inference,),
             optional_api_dependencies=(Api.safety,),
-            description="Responses and Conversations on one agent loop: function tools, guardrails, durable state",
+            description="Agents, Responses and Conversations on one loop: client tools, shields, durable state",
         )
     )

@@ -24,10 +24,12 @@ from plugstack.apis.agents.responses import (
     StreamEvent,
 )
 from plugstack.apis.cursor import page
-from plugstack.errors import BadRequestError, PlugstackError, ProviderFailedError
+from plugstack.errors import BadRequestError
 from plugstack.registry.routing import RoutingTable
-from plugstack_agents.loop import AgentLoop, Run
+from plugstack.storage.kv import KVStore
+from plugstack_agents.loop import AgentLoop, Run, raise_failure
 from plugstack_agents.store import AgentStore, StoredResponse
+from plugstack_agents.turns import AgentTurns
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +41,22 @@ def _item_page(items: list[Any], after: str | None, limit: int, order: Order, be
     )
 
 
-class MetaReferenceAgents:
-    def __init__(
-        self, inference: Any, safety: Any | None, tables: Mapping[str, RoutingTable], store: AgentStore
-    ) -> None:
+class MetaReferenceAgents(AgentTurns):
+    """Responses and conversations here; agents, sessions and turns (over the same loop) in
+    `AgentTurns`."""
+
+    def __init__(self, inference: Any, safety: Any | None, tables: Mapping[str, RoutingTable], kv: KVStore) -> None:
         self.loop = AgentLoop(inference, safety)
         self.safety = safety
         self.tables = tables
-        self.store = store
+        self.store = AgentStore(kv)
+        self.turn_kv = kv
 
     async def initialize(self) -> None:
         interrupted = await self.store.fail_interrupted()
         if interrupted:
             log.warning("marked %d response(s) left in progress by the last run as failed", interrupted)
+        await self.drop_transient_sessions()
 
     # -- responses --------------------------------------------------------------------------------
 
@@ -80,7 +85,8 @@ class MetaReferenceAgents:
             return await self.store.items(request.conversation_id)
         return []
 
-    async def create_response(self, request: CreateResponseRequest) -> ResponseObject | AsyncIterator[StreamEvent]:
+    async def start(self, request: CreateResponseRequest) -> Run:
+        """A checked run of the loop, stored as in progress (when the request stores)."""
         self._check(request)
         context = await self._context(request)
         raw_input = (
@@ -105,18 +111,26 @@ class MetaReferenceAgents:
         run = Run(request=request, response=response, context=context, input=[with_id(item) for item in raw_input])
         if request.store:
             await self.store.save_response(StoredResponse(response=response, context=context, input=run.input))
+        return run
+
+    async def create_response(self, request: CreateResponseRequest) -> ResponseObject | AsyncIterator[StreamEvent]:
+        run = await self.start(request)
         events = self._events(run)
         if request.stream:
             return events
         async for _ in events:
             pass
-        if run.failure is not None:
-            if isinstance(run.failure, PlugstackError):
-                raise run.failure
-            raise ProviderFailedError(f"{type(run.failure).__name__}: {run.failure}") from run.failure
-        return response
+        raise_failure(run)
+        return run.response
 
     async def _events(self, run: Run) -> AsyncIterator[StreamEvent]:
+        """The loop's stream events (what else it yields is for the turns of /v1alpha/agents)."""
+        async for event in self.run(run):
+            if isinstance(event, StreamEvent):
+                yield event
+
+    async def run(self, run: Run) -> AsyncIterator[Any]:
+        """The loop over ``run``, its outcome persisted whatever happens."""
         try:
             async for event in self.loop.run(run):
                 yield event

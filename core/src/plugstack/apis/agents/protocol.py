@@ -1,5 +1,5 @@
-"""What the agents API serves. One provider implements it all (Responses, Conversations), on
-one agent loop; the router hands every call to it.
+"""What the agents API serves. One provider implements it all (/v1alpha/agents, Responses,
+Conversations) on one agent loop; the router hands every call to it.
 
 ``create_response`` returns the finished `ResponseObject`, or for ``stream: true`` an async
 iterator of `StreamEvent` whose first event is produced only once the request has been
@@ -24,11 +24,54 @@ from plugstack.apis.agents.responses import (
     ResponseObject,
     StreamEvent,
 )
+from plugstack.apis.agents.turns import (
+    AgentCreated,
+    AgentInfo,
+    CreateAgentRequest,
+    CreateTurnRequest,
+    PaginatedList,
+    ResumeTurnRequest,
+    Session,
+    SessionCreated,
+    StepResponse,
+    Turn,
+    TurnStreamChunk,
+)
 
 Order = Literal["asc", "desc"]
 
 
 class Agents(Protocol):
+    # /v1alpha/agents: the seed spec's agents, sessions and turns, on the same loop.
+    async def create_agent(self, request: CreateAgentRequest) -> AgentCreated: ...
+
+    async def list_agents(self, start_index: int, limit: int | None) -> PaginatedList: ...
+
+    async def get_agent(self, agent_id: str) -> AgentInfo: ...
+
+    async def delete_agent(self, agent_id: str) -> None: ...
+
+    async def create_session(self, agent_id: str, session_name: str) -> SessionCreated: ...
+
+    async def list_sessions(self, agent_id: str, start_index: int, limit: int | None) -> PaginatedList: ...
+
+    async def get_session(self, agent_id: str, session_id: str, turn_ids: list[str] | None) -> Session: ...
+
+    async def delete_session(self, agent_id: str, session_id: str) -> None: ...
+
+    async def create_turn(
+        self, agent_id: str, session_id: str, request: CreateTurnRequest
+    ) -> Turn | AsyncIterator[TurnStreamChunk]: ...
+
+    async def resume_turn(
+        self, agent_id: str, session_id: str, turn_id: str, request: ResumeTurnRequest
+    ) -> Turn | AsyncIterator[TurnStreamChunk]: ...
+
+    async def get_turn(self, agent_id: str, session_id: str, turn_id: str) -> Turn: ...
+
+    async def get_step(self, agent_id: str, session_id: str, turn_id: str, step_id: str) -> StepResponse: ...
+
+    # /v1/responses and /v1/conversations
     async def create_response(self, request: CreateResponseRequest) -> ResponseObject | AsyncIterator[StreamEvent]: ...
 
     async def get_response(self, response_id: str) -> ResponseObject: ...

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from plugstack.apis.agents.conversations import (
     AddItemsRequest,
@@ -14,6 +14,20 @@ from plugstack.apis.agents.conversations import (
 from plugstack.apis.agents.items import Item, ItemList
 from plugstack.apis.agents.protocol import Agents, Order
 from plugstack.apis.agents.responses import CreateResponseRequest, ResponseDeleted, ResponseList, ResponseObject
+from plugstack.apis.agents.turns import (
+    AgentCreated,
+    AgentInfo,
+    CreateAgentRequest,
+    CreateSessionRequest,
+    CreateTurnRequest,
+    PaginatedList,
+    ResumeTurnRequest,
+    Session,
+    SessionCreated,
+    StepResponse,
+    Turn,
+)
+from plugstack.errors import BadRequestError
 from plugstack.server.sse import sse_response
 
 Limit = Annotated[int, Query(ge=1, le=100)]
@@ -21,6 +35,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 
 def create_router(impl: Agents) -> APIRouter:
     router = APIRouter(tags=["agents"])
+    _add_alpha_routes(router, impl)
 
     @router.post(
         "/v1/responses",
@@ -102,3 +117,79 @@ def create_router(impl: Agents) -> APIRouter:
         return await impl.delete_item(conversation_id, item_id)
 
     return router
+
+
+def _add_alpha_routes(router: APIRouter, impl: Agents) -> None:
+    base = "/v1alpha/agents"
+    session_path = base + "/{agent_id}/session/{session_id}"
+
+    async def turn_reply(result: Any, http: Request) -> Any:
+        if isinstance(result, Turn):
+            return result
+        return await sse_response(result, http.url.path, done_sentinel=False)
+
+    @router.post(base, response_model=AgentCreated, summary="Create an agent")
+    async def create_agent(body: CreateAgentRequest) -> AgentCreated:
+        return await impl.create_agent(body)
+
+    @router.get(base, response_model=PaginatedList, summary="List agents")
+    async def list_agents(start_index: Annotated[int, Query(ge=0)] = 0, limit: Limit | None = None) -> PaginatedList:
+        return await impl.list_agents(start_index, limit)
+
+    @router.get(base + "/{agent_id}", response_model=AgentInfo, summary="Get an agent")
+    async def get_agent(agent_id: str) -> AgentInfo:
+        return await impl.get_agent(agent_id)
+
+    @router.delete(base + "/{agent_id}", status_code=204, summary="Delete an agent and its sessions")
+    async def delete_agent(agent_id: str) -> Response:
+        await impl.delete_agent(agent_id)
+        return Response(status_code=204)
+
+    @router.post(base + "/{agent_id}/session", response_model=SessionCreated, summary="Create a session")
+    async def create_session(
+        agent_id: str, body: CreateSessionRequest | None = None, session_name: str | None = None
+    ) -> SessionCreated:
+        name = body.session_name if body is not None else session_name
+        if not name:
+            raise BadRequestError("session_name: give it in the body (or as a query parameter)")
+        return await impl.create_session(agent_id, name)
+
+    @router.get(base + "/{agent_id}/sessions", response_model=PaginatedList, summary="List an agent's sessions")
+    async def list_sessions(
+        agent_id: str, start_index: Annotated[int, Query(ge=0)] = 0, limit: Limit | None = None
+    ) -> PaginatedList:
+        return await impl.list_sessions(agent_id, start_index, limit)
+
+    @router.get(session_path, response_model=Session, summary="Get a session with its turns")
+    async def get_session(agent_id: str, session_id: str, turn_ids: str | None = None) -> Session:
+        wanted = [turn_id for turn_id in turn_ids.split(",") if turn_id] if turn_ids else None
+        return await impl.get_session(agent_id, session_id, wanted)
+
+    @router.delete(session_path, status_code=204, summary="Delete a session")
+    async def delete_session(agent_id: str, session_id: str) -> Response:
+        await impl.delete_session(agent_id, session_id)
+        return Response(status_code=204)
+
+    @router.post(session_path + "/turn", response_model=Turn, summary="Run a turn; SSE of turn events if stream")
+    async def create_turn(
+        agent_id: str, session_id: str, body: CreateTurnRequest, http: Request, stream: bool | None = None
+    ) -> Any:
+        request = body.model_copy(update={"stream": body.stream or bool(stream)})
+        return await turn_reply(await impl.create_turn(agent_id, session_id, request), http)
+
+    @router.get(session_path + "/turn/{turn_id}", response_model=Turn, summary="Get a turn")
+    async def get_turn(agent_id: str, session_id: str, turn_id: str) -> Turn:
+        return await impl.get_turn(agent_id, session_id, turn_id)
+
+    @router.post(
+        session_path + "/turn/{turn_id}/resume", response_model=Turn, summary="Resume a turn with tool results"
+    )
+    async def resume_turn(
+        agent_id: str, session_id: str, turn_id: str, body: ResumeTurnRequest, http: Request, stream: bool | None = None
+    ) -> Any:
+        request = body.model_copy(update={"stream": body.stream or bool(stream)})
+        return await turn_reply(await impl.resume_turn(agent_id, session_id, turn_id, request), http)
+
+    @router.get(session_path + "/turn/{turn_id}/step/{step_id}", response_model=StepResponse, summary="Get a step")
+    async def get_step(agent_id: str, session_id: str, turn_id: str, step_id: str) -> StepResponse:
+        return await impl.get_step(agent_id, session_id, turn_id, step_id)
