@@ -1,5 +1,6 @@
 """One real server for the agents tests: the embedded SmolLM2 (real tokens), a scripted model
-(the branches a 135M model cannot take reliably), a regex shield for guardrails."""
+(the branches a 135M model cannot take reliably), a regex shield for guardrails, the tool runtime
+(the code interpreter, real MCP servers)."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 from llama_stack_client import LlamaStackClient
 from openai import OpenAI
 
+from tests.support.mcp_server import McpServers, run_mcp_servers
 from tests.support.plugins import plugin_env
 from tests.support.server import RunningServer, run_server
 
@@ -19,7 +21,7 @@ SLOW = "slow-scripted"
 RUN_YAML = f"""\
 version: 1
 distribution: agents-tests
-apis: [inference, safety, agents]
+apis: [inference, safety, tool_runtime, agents]
 providers:
   inference:
     - provider_id: llama-cpp
@@ -34,6 +36,13 @@ providers:
   safety:
     - provider_id: regex
       provider_type: inline::regex
+  tool_runtime:
+    - provider_id: model-context-protocol
+      provider_type: remote::model-context-protocol
+      config: {{list_timeout_s: 10, call_timeout_s: 10}}
+    - provider_id: code-interpreter
+      provider_type: inline::code-interpreter
+      config: {{timeout_s: 10}}
   agents:
     - provider_id: agents
       provider_type: inline::meta-reference
@@ -44,6 +53,8 @@ registered_resources:
     - {{model_id: {SLOW}, provider_id: scripted}}
   shields:
     - {{shield_id: pii, provider_id: regex}}
+  tool_groups:
+    - {{toolgroup_id: "builtin::code_interpreter", provider_id: code-interpreter}}
 """
 
 
@@ -76,3 +87,9 @@ def stack_client(server: RunningServer) -> LlamaStackClient:
 def http(server: RunningServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url, timeout=120) as client:
         yield client
+
+
+@pytest.fixture(scope="package")
+def mcp() -> Iterator[McpServers]:
+    with run_mcp_servers() as servers:
+        yield servers

@@ -168,7 +168,6 @@ def test_the_seed_spec_shapes_are_accepted_too(http: httpx.Client) -> None:
     ("config", "named"),
     [
         ({"model": "nope", "instructions": "x"}, "'nope'"),
-        ({"model": SCRIPTED, "instructions": "x", "toolgroups": ["builtin::code_interpreter"]}, "toolgroups"),
         ({"model": SCRIPTED, "instructions": "x", "client_tools": [WEATHER_TOOL, WEATHER_TOOL]}, "get_weather"),
         ({"model": SCRIPTED, "instructions": "x", "input_shields": ["no-such"]}, "no-such"),
         (

@@ -126,14 +126,15 @@ def test_stored_responses_are_listed_retrieved_and_deleted(
 
 
 def test_text_format_json_schema_is_honoured(openai_client: OpenAI) -> None:
-    schema = {"type": "object", "properties": {"colour": {"type": "string"}}, "required": ["colour"]}
+    colour = {"type": "string", "enum": ["red", "green", "blue"]}
+    schema = {"type": "object", "properties": {"colour": colour}, "required": ["colour"]}
     response = openai_client.responses.create(
         model=REAL,
         input="Pick a colour.",
         text={"format": {"type": "json_schema", "name": "pick", "schema": schema}},
         max_output_tokens=32,
     )
-    assert isinstance(json.loads(response.output_text)["colour"], str)
+    assert json.loads(response.output_text)["colour"] in colour["enum"]
 
 
 def test_guardrails_refuse_a_flagged_input(openai_client: OpenAI) -> None:

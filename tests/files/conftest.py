@@ -17,7 +17,7 @@ apis: [files]
 providers:
   files:
     - provider_id: files
-      provider_type: inline::localfs-files
+      provider_type: inline::localfs
       config:
         max_file_bytes: {MAX_FILE_BYTES}
 """

@@ -28,7 +28,7 @@ def test_routes_are_listed_with_their_provider(server: RunningServer) -> None:
     routes = httpx.get(f"{server.base_url}/v1/inspect/routes").json()["data"]
     served = {(r["route"], r["method"]): r["provider_types"] for r in routes if r["route"].startswith("/v1/files")}
     assert set(served) == ROUTES
-    assert all(types == ["inline::localfs-files"] for types in served.values())
+    assert all(types == ["inline::localfs"] for types in served.values())
 
 
 def test_openapi_documents_the_multipart_upload(server: RunningServer) -> None:
@@ -49,4 +49,4 @@ def test_file_has_the_clients_fields() -> None:
 
 def test_starter_serves_files() -> None:
     loaded = load_run_config("starter", get_catalog())
-    assert [entry.provider_type for entry in loaded.config.providers["files"]] == ["inline::localfs-files"]
+    assert [entry.provider_type for entry in loaded.config.providers["files"]] == ["inline::localfs"]

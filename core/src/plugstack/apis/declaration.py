@@ -51,6 +51,8 @@ _DECLARATIONS: dict[Api, str] = {
     Api.post_training: "plugstack.apis.post_training.declaration",
     Api.files: "plugstack.apis.files.declaration",
     Api.safety: "plugstack.apis.safety.declaration",
+    Api.vector_io: "plugstack.apis.vector_io.declaration",
+    Api.tool_runtime: "plugstack.apis.tool_runtime.declaration",
     Api.agents: "plugstack.apis.agents.declaration",
 }
 

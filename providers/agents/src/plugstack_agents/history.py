@@ -3,7 +3,7 @@ inference API like any OpenAI client, so every inference provider serves agents.
 
 from typing import Any
 
-from plugstack.apis.agents.items import FunctionCallItem, FunctionCallOutputItem, Item, MessageItem
+from plugstack.apis.agents.items import FunctionCallItem, FunctionCallOutputItem, Item, McpCallItem, MessageItem
 from plugstack.apis.agents.responses import (
     CreateResponseRequest,
     FunctionChoice,
@@ -42,25 +42,32 @@ def chat_messages(instructions: str | None, items: list[Item]) -> list[ChatMessa
                 messages.append(ChatMessage(role="assistant", content=None, tool_calls=[call]))
         elif isinstance(item, FunctionCallOutputItem):
             messages.append(ChatMessage(role="tool", tool_call_id=item.call_id, content=item.output))
+        elif isinstance(item, McpCallItem):
+            call = ToolCall(
+                id=item.id or item.name, function=ToolCallFunction(name=item.name, arguments=item.arguments)
+            )
+            messages.append(ChatMessage(role="assistant", content=None, tool_calls=[call]))
+            result = item.output if item.error is None else f"error: {item.error}"
+            messages.append(ChatMessage(role="tool", tool_call_id=item.id or item.name, content=result or ""))
     return messages
 
 
-def chat_tools(request: CreateResponseRequest) -> list[ChatTool] | None:
+def chat_tools(request: CreateResponseRequest, server_tools: list[Any]) -> list[ChatTool] | None:
+    """The caller's function tools and the loop's own (``server_tools``: name, description, parameters)."""
     tools = [
         ChatTool(function=FunctionDefinition(name=t.name, description=t.description, parameters=t.parameters))
-        for t in request.tools or []
-        if isinstance(t, FunctionTool)
+        for t in [*(t for t in request.tools or [] if isinstance(t, FunctionTool)), *server_tools]
     ]
     return tools or None
 
 
-def chat_tool_choice(request: CreateResponseRequest, items: list[Item]) -> Any:
+def chat_tool_choice(request: CreateResponseRequest, items: list[Item], offered: bool) -> Any:
     """The request's tool_choice, except right after tool output: a forced choice would then
-    call the tool again, and the client run it again, forever."""
-    if not chat_tools(request):
+    call the tool again (and the client or the loop run it again), forever."""
+    if not offered:
         return None
     choice = request.tool_choice
-    after_tool_output = bool(items) and isinstance(items[-1], FunctionCallOutputItem)
+    after_tool_output = bool(items) and isinstance(items[-1], FunctionCallOutputItem | McpCallItem)
     if after_tool_output:
         return "none" if choice == "none" else "auto"
     if isinstance(choice, FunctionChoice):

@@ -1,16 +1,19 @@
-"""The agent loop: model call → output items → tool calls. It produces the Responses stream's
-events; a non-streamed response is the same run with the events drained, so both behave alike.
+"""The agent loop: model call → output items → tool calls → next model call, with the stop
+conditions in one place. It produces the Responses stream's events; a non-streamed response is
+the same run with the events drained, so both behave alike.
 
-Function tools are the caller's: a call ends the response (``function_call`` items), and the
-caller answers with ``function_call_output`` items in its next request. (Server-side tools, MCP
-and file search, will run here between model calls, up to ``max_infer_iters``.) Guardrail shields check
+Server-side tools (an MCP server's, a registered tool group's) run here between model calls, as
+``mcp_call`` items, up to ``max_infer_iters`` model calls; then the response completes with what
+it has. Function tools are the caller's: a call ends the response (``function_call`` items), and
+the caller answers with ``function_call_output`` items in its next request. Guardrail shields check
 the input before the first model call and the answer before it is sent (an answer under output
 guardrails is held back until checked, then sent whole or replaced by a refusal).
 """
 
 import asyncio
+import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +21,8 @@ from typing import Any
 from plugstack.apis.agents.items import (
     FunctionCallItem,
     Item,
+    McpCallItem,
+    McpListToolsItem,
     MessageItem,
     OutputText,
     Refusal,
@@ -36,6 +41,31 @@ REFUSAL = "I can't help with that."
 DISCONNECTED = "the client disconnected before the response finished"
 
 
+def result_text(content: Any) -> str:
+    """A tool result's content as the text the model reads (images and the like as JSON)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else [content]
+    texts = []
+    for part in parts:
+        text = getattr(part, "text", None)
+        texts.append(text if text is not None else json.dumps(part.model_dump(mode="json")))
+    return "\n".join(texts)
+
+
+@dataclass(frozen=True)
+class ServerTool:
+    """A tool the loop runs itself (an MCP server's, a registered tool group's)."""
+
+    name: str
+    description: str | None
+    parameters: dict[str, Any]
+    label: str  # the mcp tool's server_label, or the tool group's id
+    invoke: Callable[[dict[str, Any]], Awaitable[Any]]  # kwargs -> ToolInvocationResult
+
+
 @dataclass
 class Run:
     """One response being produced: its request, what came before, and what happened."""
@@ -44,7 +74,10 @@ class Run:
     response: ResponseObject
     context: list[Item]
     input: list[Item]
+    server_tools: dict[str, ServerTool] = field(default_factory=dict)
+    listed: list[McpListToolsItem] = field(default_factory=list)
     failure: BaseException | None = None
+    refused: bool = False
     usage: ResponseUsage = field(default_factory=ResponseUsage)
 
 
@@ -120,13 +153,51 @@ class AgentLoop:
                 for event in self._refuse(run, events, violation.user_message or REFUSAL):
                     yield event
                 return
+        for listed in run.listed:
+            index = len(run.response.output)
+            run.response.output.append(listed)
+            yield events.item_added(index, listed)
+            yield events.item_done(index, listed)
         items = [*run.context, *run.input]
+        tools = chat_tools(request, list(run.server_tools.values()))
+        for _ in range(request.max_infer_iters):
+            calls: list[PendingCall] = []
+            async for event in self._infer(run, events, items, tools, output_shields, calls):
+                yield event
+            if run.refused:
+                return
+            client = [call for call in calls if call.name not in run.server_tools]
+            for call in calls:
+                if call.name in run.server_tools:
+                    async for event in self._run_server_tool(run, events, call, items):
+                        yield event
+            # Function tools run on the caller's side: their calls end the response, and the
+            # caller answers with function_call_output items in its next request.
+            for call in client:
+                for event in self._add_call(run, events, call):
+                    yield event
+            if client or not calls:
+                return
+        # max_infer_iters reached: the response completes with what it has.
+
+    async def _infer(
+        self,
+        run: Run,
+        events: EventWriter,
+        items: list[Item],
+        tools: Any,
+        output_shields: list[str],
+        calls: list[PendingCall],
+    ) -> AsyncIterator[Any]:
+        """One model call: its text streamed as a message item (held back under output shields),
+        its tool calls collected into ``calls``."""
+        request = run.request
         chat = ChatCompletionRequest(
             model=request.model,
             messages=chat_messages(request.instructions, items),
-            tools=chat_tools(request),
-            tool_choice=chat_tool_choice(request, items),
-            parallel_tool_calls=request.parallel_tool_calls if request.tools else None,
+            tools=tools,
+            tool_choice=chat_tool_choice(request, items, offered=tools is not None),
+            parallel_tool_calls=request.parallel_tool_calls if tools else None,
             response_format=response_format(request),
             temperature=request.temperature,
             top_p=request.top_p,
@@ -135,7 +206,7 @@ class AgentLoop:
             stream_options=StreamOptions(include_usage=True),
         )
         text_parts: list[str] = []
-        calls: dict[int, PendingCall] = {}
+        by_index: dict[int, PendingCall] = {}
         message: MessageItem | None = None
         held = bool(output_shields)  # text under output guardrails waits for its check
         chunks = await self.inference.chat_completion(chat)
@@ -151,21 +222,22 @@ class AgentLoop:
                                 message = self._new_message()
                                 for event in self._open_message(run, events, message):
                                     yield event
-                            yield events.text_delta(
-                                run.response.output.index(message), message.id or "", choice.delta.content
-                            )
+                            index = run.response.output.index(message)
+                            yield events.text_delta(index, message.id or "", choice.delta.content)
                     for call in choice.delta.tool_calls or []:
-                        pending = calls.setdefault(call.index, PendingCall())
+                        pending = by_index.setdefault(call.index, PendingCall())
                         pending.call_id = call.id or pending.call_id
                         if call.function is not None:
                             pending.name += call.function.name or ""
                             pending.arguments += call.function.arguments or ""
+        calls.extend(by_index.values())
         text = "".join(text_parts)
         if held and text:
             answer = [*chat_messages(None, run.input), ChatMessage(role="assistant", content=text)]
             violation = await self._check(output_shields, answer)
             yield ShieldChecked("assistant-output", violation)
             if violation is not None:
+                run.refused = True
                 for event in self._refuse(run, events, violation.user_message or REFUSAL):
                     yield event
                 return
@@ -176,11 +248,35 @@ class AgentLoop:
         if message is not None:
             for event in self._close_message(run, events, message, text):
                 yield event
-        # Function tools run on the caller's side: their calls end the response, and the
-        # caller answers with function_call_output items in its next request.
-        for pending in calls.values():
-            for event in self._add_call(run, events, pending):
-                yield event
+            items.append(message)
+
+    async def _run_server_tool(
+        self, run: Run, events: EventWriter, call: PendingCall, items: list[Item]
+    ) -> AsyncIterator[Any]:
+        tool = run.server_tools[call.name]
+        item = McpCallItem(
+            id=new_id("mcp"),
+            server_label=tool.label,
+            name=call.name,
+            arguments=call.arguments or "{}",
+            status="in_progress",
+        )
+        index = len(run.response.output)
+        run.response.output.append(item)
+        yield events.item_added(index, item)
+        try:
+            kwargs = json.loads(item.arguments)
+        except json.JSONDecodeError as exc:
+            kwargs, item.error = None, f"the arguments are not JSON: {exc}"
+        if kwargs is not None and not isinstance(kwargs, dict):
+            kwargs, item.error = None, "the arguments are not a JSON object"
+        if kwargs is not None:
+            result = await tool.invoke(kwargs)
+            item.output = result_text(result.content)
+            item.error = result.error_message
+        item.status = "completed" if item.error is None else "failed"
+        yield events.item_done(index, item)
+        items.append(item)
 
     @staticmethod
     def _new_message() -> MessageItem:
@@ -227,6 +323,7 @@ class AgentLoop:
 
     @staticmethod
     def _refuse(run: Run, events: EventWriter, refusal: str) -> list[Any]:
+        run.refused = True
         message = MessageItem(
             id=new_id("msg"), role="assistant", content=[Refusal(refusal=refusal)], status="completed"
         )

@@ -23,8 +23,9 @@ class AgentsConfig(BaseModel):
 async def create(config: AgentsConfig, context: ProviderContext) -> Any:
     from plugstack_agents.provider import MetaReferenceAgents
 
+    deps = context.deps
     agents = MetaReferenceAgents(
-        context.deps[Api.inference], context.deps.get(Api.safety), context.registry, context.kv
+        deps[Api.inference], deps.get(Api.safety), deps.get(Api.tool_runtime), context.registry, context.kv
     )
     await agents.initialize()
     return agents
@@ -39,7 +40,7 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
             config_class=AgentsConfig,
             factory=create,
             api_dependencies=(Api.inference,),
-            optional_api_dependencies=(Api.safety,),
-            description="Agents, Responses and Conversations on one loop: client tools, shields, durable state",
+            optional_api_dependencies=(Api.safety, Api.tool_runtime),
+            description="Agents, Responses and Conversations on one loop: client + server tools, shields, state",
         )
     )

@@ -18,6 +18,7 @@ from plugstack.apis.agents.responses import (
     ConversationRef,
     CreateResponseRequest,
     FunctionTool,
+    McpTool,
     ResponseDeleted,
     ResponseList,
     ResponseObject,
@@ -28,6 +29,7 @@ from plugstack.errors import BadRequestError
 from plugstack.registry.routing import RoutingTable
 from plugstack.storage.kv import KVStore
 from plugstack_agents.loop import AgentLoop, Run, raise_failure
+from plugstack_agents.server_tools import resolve
 from plugstack_agents.store import AgentStore, StoredResponse
 from plugstack_agents.turns import AgentTurns
 
@@ -45,9 +47,17 @@ class MetaReferenceAgents(AgentTurns):
     """Responses and conversations here; agents, sessions and turns (over the same loop) in
     `AgentTurns`."""
 
-    def __init__(self, inference: Any, safety: Any | None, tables: Mapping[str, RoutingTable], kv: KVStore) -> None:
+    def __init__(
+        self,
+        inference: Any,
+        safety: Any | None,
+        tool_runtime: Any | None,
+        tables: Mapping[str, RoutingTable],
+        kv: KVStore,
+    ) -> None:
         self.loop = AgentLoop(inference, safety)
         self.safety = safety
+        self.tool_runtime = tool_runtime
         self.tables = tables
         self.store = AgentStore(kv)
         self.turn_kv = kv
@@ -64,10 +74,10 @@ class MetaReferenceAgents(AgentTurns):
         """What the loop cannot serve is a 400 or 404 before anything runs."""
         self.tables["models"].get(request.model)  # 404 naming the model and the available ones
         for index, tool in enumerate(request.tools or []):
-            if not isinstance(tool, FunctionTool):
+            if not isinstance(tool, FunctionTool | McpTool):
                 raise BadRequestError(
                     f"tools[{index}].type: {tool.type!r} tools are not served by this stack yet; "
-                    "function tools are (the caller runs them)"
+                    "function tools (the caller runs them) and mcp tools are"
                 )
         input_shields, output_shields = request.shields()
         if input_shields or output_shields:
@@ -108,7 +118,15 @@ class MetaReferenceAgents(AgentTurns):
             metadata=request.metadata or {},
             store=request.store,
         )
-        run = Run(request=request, response=response, context=context, input=[with_id(item) for item in raw_input])
+        server_tools, listed = await resolve(request, self.tool_runtime)
+        run = Run(
+            request=request,
+            response=response,
+            context=context,
+            input=[with_id(item) for item in raw_input],
+            server_tools=server_tools,
+            listed=listed,
+        )
         if request.store:
             await self.store.save_response(StoredResponse(response=response, context=context, input=run.input))
         return run

@@ -17,7 +17,14 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from plugstack.apis.agents.conversations import CreateConversationRequest
-from plugstack.apis.agents.items import FunctionCallItem, FunctionCallOutputItem, Item, MessageItem, Refusal
+from plugstack.apis.agents.items import (
+    FunctionCallItem,
+    FunctionCallOutputItem,
+    Item,
+    McpCallItem,
+    MessageItem,
+    Refusal,
+)
 from plugstack.apis.agents.responses import (
     CreateResponseRequest,
     FunctionChoice,
@@ -45,6 +52,7 @@ from plugstack.apis.agents.turns import (
     ToolCall,
     ToolConfig,
     ToolExecutionStep,
+    ToolResponse,
     ToolResponseMessage,
     Turn,
     TurnEvent,
@@ -56,6 +64,7 @@ from plugstack.apis.agents.turns import (
 from plugstack.errors import BadRequestError, ConflictError, NotFoundError, ProviderFailedError
 from plugstack.storage.kv import KVStore
 from plugstack_agents.loop import Run, ShieldChecked, raise_failure
+from plugstack_agents.server_tools import resolve
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +139,11 @@ def _input_items(request: CreateTurnRequest) -> list[Item]:
 
 
 def _response_request(
-    config: AgentConfig, session_id: str, items: list[Item], tool_config: ToolConfig | None
+    config: AgentConfig,
+    session_id: str,
+    items: list[Item],
+    tool_config: ToolConfig | None,
+    toolgroups: list[Any] | None,
 ) -> CreateResponseRequest:
     """The agent's config as a Responses request in the session's conversation."""
     tools = [
@@ -165,6 +178,10 @@ def _response_request(
             top_p=top_p,
             max_output_tokens=(sampling.max_tokens or None) if sampling else None,
             max_infer_iters=config.max_infer_iters or 10,
+            toolgroups=[
+                g if isinstance(g, str) else g.model_dump() for g in [*(config.toolgroups or []), *(toolgroups or [])]
+            ]
+            or None,
             input_guardrails=config.input_shields or None,
             output_guardrails=config.output_shields or None,
         )
@@ -173,25 +190,41 @@ def _response_request(
 
 
 class TurnTranslator:
-    """Responses events of one run → turn steps and stream chunks, added to ``turn``."""
+    """Responses events of one run → turn steps and stream chunks, added to ``turn``: model calls
+    become inference steps, server tool calls (``mcp_call`` items) tool_execution steps."""
 
     def __init__(self, turn: Turn) -> None:
         self.turn = turn
         self.inference: InferenceStep | None = None
         self.text: list[str] = []
-        self.calls: list[ToolCall] = []
+        self.calls: list[ToolCall] = []  # the caller's (client tools) of the last model call
+        self.executions: dict[str, ToolExecutionStep] = {}
         self.refusal: str | None = None
+        self.final_text = ""  # the text of the last model call
 
     def _open_inference(self) -> list[TurnStreamChunk]:
         if self.inference is not None:
             return []
         self.inference = InferenceStep(
-            step_id=str(uuid.uuid4()),
-            turn_id=self.turn.turn_id,
-            started_at=now(),
-            model_response=CompletionMessage(),
+            step_id=str(uuid.uuid4()), turn_id=self.turn.turn_id, started_at=now(), model_response=CompletionMessage()
         )
         return [_chunk("step_start", step_type="inference", step_id=self.inference.step_id)]
+
+    def _close_inference(self, calls: list[ToolCall]) -> list[TurnStreamChunk]:
+        step, self.inference = self.inference, None
+        if step is None:
+            return []
+        stop = "end_of_message" if calls else "end_of_turn"
+        step.model_response = CompletionMessage(content="".join(self.text), stop_reason=stop, tool_calls=calls)
+        step.completed_at = now()
+        self.final_text, self.text = "".join(self.text), []
+        self.turn.steps.append(step)
+        return [_chunk("step_complete", step_type="inference", step_id=step.step_id, step_details=step)]
+
+    def _progress(self, delta: dict[str, Any]) -> list[TurnStreamChunk]:
+        chunks = self._open_inference()
+        assert self.inference is not None
+        return [*chunks, _chunk("step_progress", step_type="inference", step_id=self.inference.step_id, delta=delta)]
 
     def feed(self, event: Any) -> list[TurnStreamChunk]:
         if isinstance(event, ShieldChecked):
@@ -201,28 +234,40 @@ class TurnTranslator:
         extra = event.model_extra or {}
         if event.type == "response.output_text.delta":
             self.text.append(extra["delta"])
-            chunks = self._open_inference()
-            assert self.inference is not None
-            delta = {"type": "text", "text": extra["delta"]}
-            return [
-                *chunks,
-                _chunk("step_progress", step_type="inference", step_id=self.inference.step_id, delta=delta),
-            ]
-        if event.type == "response.output_item.done":
-            item = extra["item"]
-            if isinstance(item, FunctionCallItem):
-                call = ToolCall(call_id=item.call_id, tool_name=item.name, arguments=item.arguments)
-                self.calls.append(call)
-                chunks = self._open_inference()
-                assert self.inference is not None
-                delta = {"type": "tool_call", "tool_call": call, "parse_status": "succeeded"}
-                return [
-                    *chunks,
-                    _chunk("step_progress", step_type="inference", step_id=self.inference.step_id, delta=delta),
-                ]
-            if isinstance(item, MessageItem) and item.content and isinstance(item.content[0], Refusal):
-                self.refusal = item.content[0].refusal
+            return self._progress({"type": "text", "text": extra["delta"]})
+        item = extra.get("item")
+        if event.type == "response.output_item.added" and isinstance(item, McpCallItem):
+            return self._start_execution(item)
+        if event.type != "response.output_item.done":
+            return []
+        if isinstance(item, McpCallItem):
+            return self._finish_execution(item)
+        if isinstance(item, FunctionCallItem):
+            call = ToolCall(call_id=item.call_id, tool_name=item.name, arguments=item.arguments)
+            self.calls.append(call)
+            return self._progress({"type": "tool_call", "tool_call": call, "parse_status": "succeeded"})
+        if isinstance(item, MessageItem) and item.content and isinstance(item.content[0], Refusal):
+            self.refusal = item.content[0].refusal
         return []
+
+    def _start_execution(self, item: McpCallItem) -> list[TurnStreamChunk]:
+        call = ToolCall(call_id=item.id or "", tool_name=item.name, arguments=item.arguments)
+        chunks = [*self._progress({"type": "tool_call", "tool_call": call, "parse_status": "succeeded"})]
+        chunks += self._close_inference([call])
+        step = ToolExecutionStep(
+            step_id=str(uuid.uuid4()), turn_id=self.turn.turn_id, started_at=now(), tool_calls=[call]
+        )
+        self.executions[call.call_id] = step
+        metadata = {"server_side": True, "tool_name": item.name, "tool_group": item.server_label}
+        return [*chunks, _chunk("step_start", step_type="tool_execution", step_id=step.step_id, metadata=metadata)]
+
+    def _finish_execution(self, item: McpCallItem) -> list[TurnStreamChunk]:
+        step = self.executions.pop(item.id or "")
+        content = item.output if item.error is None else f"error: {item.error}"
+        step.tool_responses = [ToolResponse(call_id=item.id or "", tool_name=item.name, content=content or "")]
+        step.completed_at = now()
+        self.turn.steps.append(step)
+        return [_chunk("step_complete", step_type="tool_execution", step_id=step.step_id, step_details=step)]
 
     def _shield(self, checked: ShieldChecked) -> list[TurnStreamChunk]:
         step = ShieldCallStep(
@@ -240,31 +285,26 @@ class TurnTranslator:
         ]
 
     def finish(self, run: Run) -> list[TurnStreamChunk]:
-        """Close the inference step; the turn's output message is what the run produced."""
+        """Close the last inference step; the turn's output message is what the run ended with."""
         chunks: list[TurnStreamChunk] = []
-        stop = "end_of_message" if self.calls else "end_of_turn"
-        if run.response.status == "completed" and self.refusal is None:
-            chunks += self._open_inference()
-        message = CompletionMessage(content=self.refusal or "".join(self.text), stop_reason=stop, tool_calls=self.calls)
-        if self.inference is not None:
-            self.inference.model_response = message
-            self.inference.completed_at = now()
-            self.turn.steps.append(self.inference)
-            chunks.append(
-                _chunk(
-                    "step_complete", step_type="inference", step_id=self.inference.step_id, step_details=self.inference
-                )
-            )
-        self.turn.output_message = message
+        if self.refusal is None and self.inference is None and not self.turn.steps:
+            chunks += self._open_inference()  # a model call that said nothing is still a step
+        calls = self.calls
+        chunks += self._close_inference(calls)
+        stop = "end_of_message" if calls else "end_of_turn"
+        content = self.refusal if self.refusal is not None else self.final_text
+        self.turn.output_message = CompletionMessage(content=content, stop_reason=stop, tool_calls=calls)
         return chunks
 
 
 class AgentTurns:
     """Mixed into `MetaReferenceAgents`: uses its ``start``/``run`` of the loop, its
-    conversations and routing tables, and keeps agents, sessions and turns in ``turn_kv``."""
+    conversations, routing tables and tool runtime, and keeps agents, sessions and turns in
+    ``turn_kv``."""
 
     turn_kv: KVStore
     tables: Any
+    tool_runtime: Any
 
     async def drop_transient_sessions(self) -> None:
         """Drop the sessions of agents that do not persist them (a restart ends them)."""
@@ -278,11 +318,6 @@ class AgentTurns:
 
     async def create_agent(self, request: CreateAgentRequest) -> AgentCreated:
         config = request.agent_config
-        if config.toolgroups:
-            raise BadRequestError(
-                "agent_config.toolgroups: server-side tool groups are not run by the agent loop yet; "
-                "use client_tools (or /v1/tool-runtime directly)"
-            )
         names = [tool.name for tool in config.client_tools or []]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -290,6 +325,8 @@ class AgentTurns:
                 f"agent_config.client_tools: tool names must be unique; repeated: {', '.join(duplicates)}"
             )
         self.tables["models"].get(config.model)  # 404 naming the model
+        probe = _response_request(config, "conv_probe", [MessageItem(role="user", content="")], None, None)
+        await resolve(probe, self.tool_runtime)  # unknown groups: 404; clashing tool names: 400
         for shield_id in [*(config.input_shields or []), *(config.output_shields or [])]:
             if "shields" not in self.tables:
                 raise BadRequestError("agent_config.input_shields/output_shields: this stack serves no safety API")
@@ -394,12 +431,11 @@ class AgentTurns:
     ) -> Turn | AsyncIterator[TurnStreamChunk]:
         agent = await self._agent(agent_id)
         await self._session(agent_id, session_id)
-        if request.toolgroups:
-            raise BadRequestError("toolgroups: server-side tool groups are not run by the agent loop yet")
         items = _input_items(request)
         turn = Turn(turn_id=str(uuid.uuid4()), session_id=session_id, input_messages=request.messages)
         record = TurnRecord(turn=turn)
-        run = await self.start(_response_request(agent.agent_config, session_id, items, request.tool_config))
+        config = agent.agent_config
+        run = await self.start(_response_request(config, session_id, items, request.tool_config, request.toolgroups))
         return await self._reply(record, run, [], request.stream)
 
     async def resume_turn(
@@ -428,7 +464,7 @@ class AgentTurns:
         record.turn.steps.append(pending)
         record.pending = None
         first = [_chunk("step_complete", step_type="tool_execution", step_id=pending.step_id, step_details=pending)]
-        run = await self.start(_response_request(agent.agent_config, session_id, outputs, None))
+        run = await self.start(_response_request(agent.agent_config, session_id, outputs, None, None))
         return await self._reply(record, run, first, request.stream)
 
     async def _reply(

@@ -1,4 +1,4 @@
-"""`inline::localfs-files`: uploaded files as plain files in the provider's state directory.
+"""`inline::localfs`: uploaded files as plain files in the provider's state directory.
 
 Metadata lives in the stack's key-value store (one JSON record per file), bytes in
 ``<state_dir>/files/<file id>``. An upload streams in chunks to ``<id>.part``, is renamed into

@@ -1,5 +1,5 @@
-"""The entry point: registers `inline::localfs` for the datasetio API and `inline::localfs-files`
-for the files API (provider types are unique across APIs, hence the second name).
+"""The entry point: registers `inline::localfs` for the datasetio API and for the files API
+(Llama Stack's names; the catalogue keys provider types by API).
 
 Imported by every `plugstack` command, so it stays light: pyarrow is imported only when a
 stack builds the datasetio provider.
@@ -43,7 +43,7 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
     register(
         ProviderSpec(
             api=Api.files,
-            provider_type="inline::localfs-files",
+            provider_type="inline::localfs",
             config_class=LocalFSFilesConfig,
             factory=create_files,
             description="Uploaded files in the stack's state directory, metadata in its database",

