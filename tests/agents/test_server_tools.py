@@ -2,6 +2,7 @@
 tool group's (/v1alpha/agents toolgroups), run between model calls as `mcp_call` items / steps."""
 
 import json
+import time
 
 import httpx
 from llama_stack_client import LlamaStackClient
@@ -106,3 +107,29 @@ def test_unknown_groups_and_clashing_names_are_refused(http: httpx.Client, mcp: 
         json={"model": SCRIPTED, "input": "x", "tools": [{**mcp_tool(mcp, "weather"), "require_approval": "always"}]},
     )
     assert approval.status_code == 400 and "require_approval" in approval.json()["detail"]
+
+
+def test_file_search_finds_a_planted_passage(openai_client: OpenAI) -> None:
+    notes = b"Plovers nest on shingle beaches.\n\nThe vault code is 7319, kept by the night porter.\n"
+    file = openai_client.files.create(file=("notes.txt", notes), purpose="assistants")
+    store = openai_client.vector_stores.create(name="notes", file_ids=[file.id])
+    deadline = time.monotonic() + 60
+    while openai_client.vector_stores.retrieve(store.id).file_counts.completed < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    response = openai_client.responses.create(
+        model=SCRIPTED,
+        input="vault code",
+        tools=[{"type": "file_search", "vector_store_ids": [store.id], "max_num_results": 3}],
+    )
+    assert [item.type for item in response.output] == ["file_search_call", "message"]
+    search = response.output[0]
+    assert search.queries == ["vault code"] and search.status == "completed"
+    assert search.results and "7319" in search.results[0].text and search.results[0].filename == "notes.txt"
+    assert "7319" in response.output_text  # the model read the passage
+
+
+def test_file_search_over_an_unknown_store_is_a_404(http: httpx.Client) -> None:
+    body = {"model": SCRIPTED, "input": "x", "tools": [{"type": "file_search", "vector_store_ids": ["vs_nope"]}]}
+    response = http.post("/v1/responses", json=body)
+    assert response.status_code == 404 and "vs_nope" in response.json()["detail"]

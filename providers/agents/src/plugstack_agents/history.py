@@ -1,9 +1,17 @@
 """Responses items and tools as chat-completion messages and tools: the loop talks to the
 inference API like any OpenAI client, so every inference provider serves agents."""
 
+import json
 from typing import Any
 
-from plugstack.apis.agents.items import FunctionCallItem, FunctionCallOutputItem, Item, McpCallItem, MessageItem
+from plugstack.apis.agents.items import (
+    FileSearchCallItem,
+    FunctionCallItem,
+    FunctionCallOutputItem,
+    Item,
+    McpCallItem,
+    MessageItem,
+)
 from plugstack.apis.agents.responses import (
     CreateResponseRequest,
     FunctionChoice,
@@ -25,6 +33,17 @@ from plugstack.apis.inference.models import (
 )
 
 
+def search_text(item: FileSearchCallItem) -> str:
+    """What the model reads of a file search: each result's text, numbered, with its file."""
+    if not item.results:
+        return "file_search found nothing."
+    blocks = [
+        f"[{index}] {result.filename or result.file_id or 'chunk'} (score {result.score:.3f}):\n{result.text}"
+        for index, result in enumerate(item.results, start=1)
+    ]
+    return "file_search results:\n\n" + "\n\n".join(blocks)
+
+
 def chat_messages(instructions: str | None, items: list[Item]) -> list[ChatMessage]:
     """Consecutive function calls become one assistant message with ``tool_calls``; their
     outputs become ``tool`` messages; developer messages are system messages to templates."""
@@ -42,6 +61,12 @@ def chat_messages(instructions: str | None, items: list[Item]) -> list[ChatMessa
                 messages.append(ChatMessage(role="assistant", content=None, tool_calls=[call]))
         elif isinstance(item, FunctionCallOutputItem):
             messages.append(ChatMessage(role="tool", tool_call_id=item.call_id, content=item.output))
+        elif isinstance(item, FileSearchCallItem):
+            call_id = item.id or "file_search"
+            arguments = json.dumps({"query": item.queries[0] if item.queries else ""})
+            call = ToolCall(id=call_id, function=ToolCallFunction(name="file_search", arguments=arguments))
+            messages.append(ChatMessage(role="assistant", content=None, tool_calls=[call]))
+            messages.append(ChatMessage(role="tool", tool_call_id=call_id, content=search_text(item)))
         elif isinstance(item, McpCallItem):
             call = ToolCall(
                 id=item.id or item.name, function=ToolCallFunction(name=item.name, arguments=item.arguments)
@@ -67,7 +92,7 @@ def chat_tool_choice(request: CreateResponseRequest, items: list[Item], offered:
     if not offered:
         return None
     choice = request.tool_choice
-    after_tool_output = bool(items) and isinstance(items[-1], FunctionCallOutputItem | McpCallItem)
+    after_tool_output = bool(items) and isinstance(items[-1], FunctionCallOutputItem | McpCallItem | FileSearchCallItem)
     if after_tool_output:
         return "none" if choice == "none" else "auto"
     if isinstance(choice, FunctionChoice):

@@ -16,9 +16,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from plugstack.apis.agents.items import (
+    FileSearchCallItem,
     FunctionCallItem,
     Item,
     McpCallItem,
@@ -57,13 +58,14 @@ def result_text(content: Any) -> str:
 
 @dataclass(frozen=True)
 class ServerTool:
-    """A tool the loop runs itself (an MCP server's, a registered tool group's)."""
+    """A tool the loop runs itself (an MCP server's, a registered tool group's, file search)."""
 
     name: str
     description: str | None
     parameters: dict[str, Any]
     label: str  # the mcp tool's server_label, or the tool group's id
-    invoke: Callable[[dict[str, Any]], Awaitable[Any]]  # kwargs -> ToolInvocationResult
+    invoke: Callable[[dict[str, Any]], Awaitable[Any]]  # kwargs -> ToolInvocationResult | [FileSearchResult]
+    kind: Literal["mcp_call", "file_search_call"] = "mcp_call"  # the output item its calls become
 
 
 @dataclass
@@ -254,27 +256,33 @@ class AgentLoop:
         self, run: Run, events: EventWriter, call: PendingCall, items: list[Item]
     ) -> AsyncIterator[Any]:
         tool = run.server_tools[call.name]
-        item = McpCallItem(
-            id=new_id("mcp"),
-            server_label=tool.label,
-            name=call.name,
-            arguments=call.arguments or "{}",
-            status="in_progress",
-        )
+        arguments = call.arguments or "{}"
+        try:
+            kwargs = json.loads(arguments)
+            problem = None if isinstance(kwargs, dict) else "the arguments are not a JSON object"
+        except json.JSONDecodeError as exc:
+            kwargs, problem = None, f"the arguments are not JSON: {exc}"
+        item: McpCallItem | FileSearchCallItem
+        if tool.kind == "file_search_call":
+            query = str(kwargs.get("query", "")) if isinstance(kwargs, dict) else ""
+            item = FileSearchCallItem(id=new_id("fs"), queries=[query], status="in_progress")
+        else:
+            item = McpCallItem(
+                id=new_id("mcp"), server_label=tool.label, name=call.name, arguments=arguments, status="in_progress"
+            )
         index = len(run.response.output)
         run.response.output.append(item)
         yield events.item_added(index, item)
-        try:
-            kwargs = json.loads(item.arguments)
-        except json.JSONDecodeError as exc:
-            kwargs, item.error = None, f"the arguments are not JSON: {exc}"
-        if kwargs is not None and not isinstance(kwargs, dict):
-            kwargs, item.error = None, "the arguments are not a JSON object"
-        if kwargs is not None:
-            result = await tool.invoke(kwargs)
-            item.output = result_text(result.content)
-            item.error = result.error_message
-        item.status = "completed" if item.error is None else "failed"
+        if isinstance(item, FileSearchCallItem):
+            item.results = await tool.invoke(kwargs) if problem is None and item.queries[0] else []
+            item.status = "completed" if problem is None else "failed"
+        else:
+            if problem is None:
+                result = await tool.invoke(kwargs)
+                item.output, item.error = result_text(result.content), result.error_message
+            else:
+                item.error = problem
+            item.status = "completed" if item.error is None else "failed"
         yield events.item_done(index, item)
         items.append(item)
 

@@ -25,7 +25,12 @@ async def create(config: AgentsConfig, context: ProviderContext) -> Any:
 
     deps = context.deps
     agents = MetaReferenceAgents(
-        deps[Api.inference], deps.get(Api.safety), deps.get(Api.tool_runtime), context.registry, context.kv
+        deps[Api.inference],
+        deps.get(Api.safety),
+        deps.get(Api.tool_runtime),
+        deps.get(Api.vector_io),
+        context.registry,
+        context.kv,
     )
     await agents.initialize()
     return agents
@@ -40,7 +45,7 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
             config_class=AgentsConfig,
             factory=create,
             api_dependencies=(Api.inference,),
-            optional_api_dependencies=(Api.safety, Api.tool_runtime),
+            optional_api_dependencies=(Api.safety, Api.tool_runtime, Api.vector_io),
             description="Agents, Responses and Conversations on one loop: client + server tools, shields, state",
         )
     )

@@ -17,12 +17,11 @@ from plugstack.apis.agents.protocol import Order
 from plugstack.apis.agents.responses import (
     ConversationRef,
     CreateResponseRequest,
-    FunctionTool,
-    McpTool,
     ResponseDeleted,
     ResponseList,
     ResponseObject,
     StreamEvent,
+    WebSearchTool,
 )
 from plugstack.apis.cursor import page
 from plugstack.errors import BadRequestError
@@ -52,12 +51,14 @@ class MetaReferenceAgents(AgentTurns):
         inference: Any,
         safety: Any | None,
         tool_runtime: Any | None,
+        vector_io: Any | None,
         tables: Mapping[str, RoutingTable],
         kv: KVStore,
     ) -> None:
         self.loop = AgentLoop(inference, safety)
         self.safety = safety
         self.tool_runtime = tool_runtime
+        self.vector_io = vector_io
         self.tables = tables
         self.store = AgentStore(kv)
         self.turn_kv = kv
@@ -74,10 +75,10 @@ class MetaReferenceAgents(AgentTurns):
         """What the loop cannot serve is a 400 or 404 before anything runs."""
         self.tables["models"].get(request.model)  # 404 naming the model and the available ones
         for index, tool in enumerate(request.tools or []):
-            if not isinstance(tool, FunctionTool | McpTool):
+            if isinstance(tool, WebSearchTool):
                 raise BadRequestError(
-                    f"tools[{index}].type: {tool.type!r} tools are not served by this stack yet; "
-                    "function tools (the caller runs them) and mcp tools are"
+                    f"tools[{index}].type: {tool.type!r} is not served (it needs a search service); "
+                    "function, mcp and file_search tools are"
                 )
         input_shields, output_shields = request.shields()
         if input_shields or output_shields:
@@ -118,7 +119,7 @@ class MetaReferenceAgents(AgentTurns):
             metadata=request.metadata or {},
             store=request.store,
         )
-        server_tools, listed = await resolve(request, self.tool_runtime)
+        server_tools, listed = await resolve(request, self.tool_runtime, self.vector_io)
         run = Run(
             request=request,
             response=response,

@@ -1,14 +1,16 @@
-"""The tools the loop runs itself, resolved once per response through the tool runtime API:
-the Responses API's ``mcp`` tools (an MCP server by URL, its headers with it) and registered tool
-groups (``toolgroups``, what /v1alpha/agents turns use; ``"group/tool"`` picks one tool)."""
+"""The tools the loop runs itself, resolved once per response: the Responses API's ``mcp`` tools
+(an MCP server by URL, its headers with it) and registered tool groups (``toolgroups``, what
+/v1alpha/agents turns use; ``"group/tool"`` picks one tool) through the tool runtime API, and
+``file_search`` over vector stores through the vector_io API."""
 
 from typing import Any
 
-from plugstack.apis.agents.items import McpListToolsItem, new_id
-from plugstack.apis.agents.responses import CreateResponseRequest, FunctionTool, McpTool
+from plugstack.apis.agents.items import FileSearchResult, McpListToolsItem, new_id
+from plugstack.apis.agents.responses import CreateResponseRequest, FileSearchTool, FunctionTool, McpTool
 from plugstack.apis.tool_runtime.models import InvokeToolRequest, McpEndpoint, ProviderData, ToolDef
 from plugstack.apis.tool_runtime.protocol import ListRuntimeToolsRequest
-from plugstack.errors import BadRequestError
+from plugstack.apis.vector_io.models import ChunkSearch
+from plugstack.errors import BadRequestError, NotFoundError
 from plugstack_agents.loop import ServerTool
 
 EMPTY_OBJECT: dict[str, Any] = {"type": "object", "properties": {}}
@@ -23,12 +25,38 @@ def _allowed(tool: McpTool) -> set[str] | None:
     return set(allowed)
 
 
+SEARCH_PARAMETERS: dict[str, Any] = {
+    "type": "object",
+    "properties": {"query": {"type": "string", "description": "what to look for in the files"}},
+    "required": ["query"],
+}
+
+
 async def resolve(
-    request: CreateResponseRequest, tool_runtime: Any
+    request: CreateResponseRequest, tool_runtime: Any, vector_io: Any
 ) -> tuple[dict[str, ServerTool], list[McpListToolsItem]]:
     """(the server tools by name, the mcp_list_tools items to report); a 400 names what is wrong."""
     tools: dict[str, ServerTool] = {}
     listed: list[McpListToolsItem] = []
+    searches = [(i, t) for i, t in enumerate(request.tools or []) if isinstance(t, FileSearchTool)]
+    if searches:
+        if vector_io is None:
+            raise BadRequestError("tools: file_search needs the vector_io API, which this stack does not serve")
+        for index, tool in searches:
+            for store_id in tool.vector_store_ids:
+                try:
+                    await vector_io.retrieve_vector_store(store_id)
+                except NotFoundError:
+                    raise NotFoundError(
+                        f"tools[{index}].vector_store_ids: vector store {store_id!r} not found"
+                    ) from None
+        search = ToolDef(
+            name="file_search",
+            description="Search the attached files for passages relevant to a query.",
+            input_schema=SEARCH_PARAMETERS,
+        )
+        invoke = _search_invoker(vector_io, [tool for _, tool in searches])
+        _add(tools, search, "file_search", invoke, kind="file_search_call")
     mcp_tools = [(i, t) for i, t in enumerate(request.tools or []) if isinstance(t, McpTool)]
     if (mcp_tools or request.toolgroups) and tool_runtime is None:
         raise BadRequestError(
@@ -68,7 +96,7 @@ async def resolve(
     return tools, listed
 
 
-def _add(tools: dict[str, ServerTool], definition: ToolDef, label: str, invoke: Any) -> None:
+def _add(tools: dict[str, ServerTool], definition: ToolDef, label: str, invoke: Any, kind: str = "mcp_call") -> None:
     if definition.name in tools:
         other = tools[definition.name].label
         raise BadRequestError(f"tools: {definition.name!r} is offered by both {other!r} and {label!r}")
@@ -78,6 +106,7 @@ def _add(tools: dict[str, ServerTool], definition: ToolDef, label: str, invoke: 
         parameters=definition.input_schema or EMPTY_OBJECT,
         label=label,
         invoke=invoke,
+        kind=kind,  # type: ignore[arg-type]
     )
 
 
@@ -92,5 +121,32 @@ def _group_invoker(tool_runtime: Any, name: str, args: dict[str, Any]) -> Any:
     async def invoke(kwargs: dict[str, Any]) -> Any:
         request = InvokeToolRequest(tool_name=name, kwargs={**kwargs, **args})
         return await tool_runtime.invoke_tool(request, ProviderData())
+
+    return invoke
+
+
+def _search_invoker(vector_io: Any, searches: list[FileSearchTool]) -> Any:
+    """Every store of every file_search tool, best results first (each tool's own limit and filters)."""
+
+    async def invoke(kwargs: dict[str, Any]) -> list[FileSearchResult]:
+        query = str(kwargs.get("query", ""))
+        found: list[Any] = []
+        for tool in searches:
+            limit = tool.max_num_results or 10
+            for store_id in tool.vector_store_ids:
+                request = ChunkSearch(vector_store_id=store_id, query=query, max_results=limit, filters=tool.filters)
+                found.extend(await vector_io.search(request))
+        found.sort(key=lambda scored: scored.score, reverse=True)
+        limit = max(tool.max_num_results or 10 for tool in searches)
+        return [
+            FileSearchResult(
+                file_id=scored.chunk.file_id,
+                filename=scored.chunk.metadata.get("filename"),
+                score=scored.score,
+                text=scored.chunk.text,
+                attributes=scored.chunk.attributes,
+            )
+            for scored in found[:limit]
+        ]
 
     return invoke

@@ -18,6 +18,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from plugstack.apis.agents.conversations import CreateConversationRequest
 from plugstack.apis.agents.items import (
+    FileSearchCallItem,
     FunctionCallItem,
     FunctionCallOutputItem,
     Item,
@@ -63,6 +64,7 @@ from plugstack.apis.agents.turns import (
 )
 from plugstack.errors import BadRequestError, ConflictError, NotFoundError, ProviderFailedError
 from plugstack.storage.kv import KVStore
+from plugstack_agents.history import search_text
 from plugstack_agents.loop import Run, ShieldChecked, raise_failure
 from plugstack_agents.server_tools import resolve
 
@@ -236,11 +238,11 @@ class TurnTranslator:
             self.text.append(extra["delta"])
             return self._progress({"type": "text", "text": extra["delta"]})
         item = extra.get("item")
-        if event.type == "response.output_item.added" and isinstance(item, McpCallItem):
+        if event.type == "response.output_item.added" and isinstance(item, McpCallItem | FileSearchCallItem):
             return self._start_execution(item)
         if event.type != "response.output_item.done":
             return []
-        if isinstance(item, McpCallItem):
+        if isinstance(item, McpCallItem | FileSearchCallItem):
             return self._finish_execution(item)
         if isinstance(item, FunctionCallItem):
             call = ToolCall(call_id=item.call_id, tool_name=item.name, arguments=item.arguments)
@@ -250,21 +252,34 @@ class TurnTranslator:
             self.refusal = item.content[0].refusal
         return []
 
-    def _start_execution(self, item: McpCallItem) -> list[TurnStreamChunk]:
-        call = ToolCall(call_id=item.id or "", tool_name=item.name, arguments=item.arguments)
+    @staticmethod
+    def _call(item: McpCallItem | FileSearchCallItem) -> ToolCall:
+        if isinstance(item, FileSearchCallItem):
+            query = item.queries[0] if item.queries else ""
+            return ToolCall(call_id=item.id or "", tool_name="file_search", arguments=json.dumps({"query": query}))
+        return ToolCall(call_id=item.id or "", tool_name=item.name, arguments=item.arguments)
+
+    def _start_execution(self, item: McpCallItem | FileSearchCallItem) -> list[TurnStreamChunk]:
+        call = self._call(item)
         chunks = [*self._progress({"type": "tool_call", "tool_call": call, "parse_status": "succeeded"})]
         chunks += self._close_inference([call])
         step = ToolExecutionStep(
             step_id=str(uuid.uuid4()), turn_id=self.turn.turn_id, started_at=now(), tool_calls=[call]
         )
         self.executions[call.call_id] = step
-        metadata = {"server_side": True, "tool_name": item.name, "tool_group": item.server_label}
+        label = item.server_label if isinstance(item, McpCallItem) else "file_search"
+        metadata = {"server_side": True, "tool_name": call.tool_name, "tool_group": label}
         return [*chunks, _chunk("step_start", step_type="tool_execution", step_id=step.step_id, metadata=metadata)]
 
-    def _finish_execution(self, item: McpCallItem) -> list[TurnStreamChunk]:
+    def _finish_execution(self, item: McpCallItem | FileSearchCallItem) -> list[TurnStreamChunk]:
         step = self.executions.pop(item.id or "")
-        content = item.output if item.error is None else f"error: {item.error}"
-        step.tool_responses = [ToolResponse(call_id=item.id or "", tool_name=item.name, content=content or "")]
+        if isinstance(item, FileSearchCallItem):
+            content = search_text(item)
+        else:
+            content = (item.output if item.error is None else f"error: {item.error}") or ""
+        step.tool_responses = [
+            ToolResponse(call_id=item.id or "", tool_name=step.tool_calls[0].tool_name, content=content)
+        ]
         step.completed_at = now()
         self.turn.steps.append(step)
         return [_chunk("step_complete", step_type="tool_execution", step_id=step.step_id, step_details=step)]
@@ -305,6 +320,7 @@ class AgentTurns:
     turn_kv: KVStore
     tables: Any
     tool_runtime: Any
+    vector_io: Any
 
     async def drop_transient_sessions(self) -> None:
         """Drop the sessions of agents that do not persist them (a restart ends them)."""
@@ -326,7 +342,7 @@ class AgentTurns:
             )
         self.tables["models"].get(config.model)  # 404 naming the model
         probe = _response_request(config, "conv_probe", [MessageItem(role="user", content="")], None, None)
-        await resolve(probe, self.tool_runtime)  # unknown groups: 404; clashing tool names: 400
+        await resolve(probe, self.tool_runtime, self.vector_io)  # unknown groups: 404; clashing tool names: 400
         for shield_id in [*(config.input_shields or []), *(config.output_shields or [])]:
             if "shields" not in self.tables:
                 raise BadRequestError("agent_config.input_shields/output_shields: this stack serves no safety API")

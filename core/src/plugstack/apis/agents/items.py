@@ -95,6 +95,24 @@ class McpCallItem(Model):
     status: Literal["in_progress", "completed", "incomplete", "failed"] | None = None
 
 
+class FileSearchResult(Model):
+    file_id: str | None = None
+    filename: str | None = None
+    score: float
+    text: str
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class FileSearchCallItem(Model):
+    """A search of the request's vector stores the loop ran for the model (``file_search`` tool)."""
+
+    type: Literal["file_search_call"] = "file_search_call"
+    id: str | None = None
+    queries: list[str] = Field(default_factory=list)
+    status: Literal["in_progress", "searching", "completed", "incomplete", "failed"] | None = None
+    results: list[FileSearchResult] | None = None
+
+
 def _kind(value: Any) -> str | None:
     """An item's type; OpenAI's "easy" messages (``{role, content}``) come without one."""
     if isinstance(value, dict):
@@ -107,7 +125,8 @@ Item = Annotated[
     | Annotated[FunctionCallItem, Tag("function_call")]
     | Annotated[FunctionCallOutputItem, Tag("function_call_output")]
     | Annotated[McpCallItem, Tag("mcp_call")]
-    | Annotated[McpListToolsItem, Tag("mcp_list_tools")],
+    | Annotated[McpListToolsItem, Tag("mcp_list_tools")]
+    | Annotated[FileSearchCallItem, Tag("file_search_call")],
     Discriminator(_kind),
 ]
 
@@ -117,6 +136,7 @@ ID_PREFIXES = {
     "function_call_output": "fco",
     "mcp_call": "mcp",
     "mcp_list_tools": "mcpl",
+    "file_search_call": "fs",
 }
 
 
