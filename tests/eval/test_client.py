@@ -282,7 +282,28 @@ def test_rows_missing_columns_are_400s_naming_them(client: LlamaStackClient, ben
         )
 
 
-def test_agent_candidates_are_a_clear_400(client: LlamaStackClient, benchmark: str) -> None:
-    agent = {"type": "agent", "config": {"model": CHAT_MODEL, "instructions": "be helpful"}}
-    with pytest.raises(llama_stack_client.BadRequestError, match="agent candidates need the agents API"):
+def test_an_agent_candidate_runs_to_completion(client: LlamaStackClient, http: httpx.Client, benchmark: str) -> None:
+    """Each row is a turn of a throwaway agent (starter serves agents), in the same job machinery."""
+    agent = {
+        "type": "agent",
+        "config": {
+            "model": CHAT_MODEL,
+            "instructions": "Answer with one number.",
+            "sampling_params": {"strategy": {"type": "greedy"}, "max_tokens": 8},
+        },
+    }
+    job = client.alpha.eval.run_eval(
+        benchmark_id=benchmark, benchmark_config={"eval_candidate": agent, "num_examples": 2}
+    )
+    finished = wait_finished(http, benchmark, job.job_id)
+    assert finished["status"] == "completed", finished
+    result = client.alpha.eval.jobs.retrieve(job_id=job.job_id, benchmark_id=benchmark)
+    assert len(result.generations) == 2 and all(isinstance(g["generated_answer"], str) for g in result.generations)
+    assert result.scores["basic::equality"].aggregated_results["accuracy"]["num_total"] == 2
+    assert not client.alpha.agents.list().data  # the throwaway agent is gone
+
+
+def test_a_malformed_agent_candidate_is_a_400_naming_the_field(client: LlamaStackClient, benchmark: str) -> None:
+    agent = {"type": "agent", "config": {"instructions": "be helpful"}}
+    with pytest.raises(llama_stack_client.BadRequestError, match=r"eval_candidate\.config: model"):
         client.alpha.eval.run_eval(benchmark_id=benchmark, benchmark_config={"eval_candidate": agent})

@@ -1,7 +1,8 @@
-"""`inline::meta-reference`: evaluate a model candidate on rows, now or as a job.
+"""`inline::meta-reference`: evaluate a model or agent candidate on rows, now or as a job.
 
-Generation goes through the inference API (so any model of the stack is a candidate), a
-few rows at a time (``max_concurrency``); scoring goes through the scoring API. Benchmark
+Generation goes through the inference API (so any model of the stack is a candidate) or, for an
+agent candidate, through the agents API's loop, a few rows at a time (``max_concurrency``);
+scoring goes through the scoring API. Benchmark
 runs are jobs of the core job system: persisted with their progress, cancellable, marked
 failed with the reason when the server stops under them, their result kept in the job table.
 Everything a job could fail on up front (benchmark, model, dataset, scoring functions,
@@ -14,6 +15,7 @@ from typing import Any
 from plugstack.apis.datasetio.models import IterRowsRequest
 from plugstack.apis.datasetio.protocol import DatasetIO
 from plugstack.apis.eval.models import (
+    AgentCandidate,
     Benchmark,
     BenchmarkConfig,
     EvalJob,
@@ -32,6 +34,7 @@ from plugstack.errors import BadRequestError, ConflictError, NotFoundError
 from plugstack.jobs.manager import JobManager, TaskReporter
 from plugstack.jobs.models import Job, JobStatus
 from plugstack.registry.routing import RoutingTable
+from plugstack_eval.agent_candidate import AgentAnswers, agent_config
 from plugstack_eval.concurrency import bounded_map
 from plugstack_eval.config import EvalConfig
 from plugstack_eval.generation import generate
@@ -49,9 +52,11 @@ class MetaReferenceEval:
         scoring: Scoring,
         tables: Mapping[str, RoutingTable],
         jobs: JobManager,
+        agents: Any | None = None,
     ) -> None:
         self._config = config
         self._inference = inference
+        self._agents = agents
         self._datasetio = datasetio
         self._scoring = scoring
         self._tables = tables  # the stack's routing tables, read at call time
@@ -76,19 +81,22 @@ class MetaReferenceEval:
         for fn_id in fn_ids:
             self._tables["scoring_fns"].get(fn_id)
 
-    def _candidate(self, config: BenchmarkConfig) -> ModelCandidate:
+    def _candidate(self, config: BenchmarkConfig) -> ModelCandidate | AgentCandidate:
         candidate = config.eval_candidate
-        if not isinstance(candidate, ModelCandidate):
-            raise BadRequestError(
-                "eval_candidate: agent candidates need the agents API, which this stack does not serve; "
-                "evaluate a model candidate ({'type': 'model', 'model': ..., 'sampling_params': ...})"
-            )
+        if isinstance(candidate, AgentCandidate):
+            if self._agents is None:
+                raise BadRequestError(
+                    "eval_candidate: agent candidates need the agents API, which this stack does not serve; "
+                    "evaluate a model candidate ({'type': 'model', 'model': ..., 'sampling_params': ...})"
+                )
+            self._tables["models"].get(agent_config(candidate.config).model)
+            return candidate
         self._tables["models"].get(candidate.model)
         return candidate
 
     def _plan(
         self, config: BenchmarkConfig, fn_ids: list[str]
-    ) -> tuple[ModelCandidate, dict[str, ScoringFnParams | None]]:
+    ) -> tuple[ModelCandidate | AgentCandidate, dict[str, ScoringFnParams | None]]:
         """The candidate and each function's parameters, every reference checked."""
         candidate = self._candidate(config)
         self._check_functions(fn_ids)
@@ -105,7 +113,7 @@ class MetaReferenceEval:
     async def _evaluate(
         self,
         rows: list[Row],
-        candidate: ModelCandidate,
+        candidate: ModelCandidate | AgentCandidate,
         functions: dict[str, ScoringFnParams | None],
         reporter: TaskReporter | None = None,
     ) -> EvaluateResponse:
@@ -117,12 +125,18 @@ class MetaReferenceEval:
                 await reporter.progress(**EvalProgress(rows_done=done, rows_total=total, phase=phase).model_dump())
 
         await progress(0)
-        answers = await bounded_map(
-            chats,
-            lambda _, chat: generate(self._inference, candidate, chat),  # type: ignore[arg-type]
-            self._config.max_concurrency,
-            progress,
-        )
+        if isinstance(candidate, AgentCandidate):
+            async with AgentAnswers(self._agents, agent_config(candidate.config)) as agent:
+                answers = await bounded_map(
+                    chats, lambda _, chat: agent.answer(chat), self._config.max_concurrency, progress
+                )
+        else:
+            answers = await bounded_map(
+                chats,
+                lambda _, chat: generate(self._inference, candidate, chat),  # type: ignore[arg-type]
+                self._config.max_concurrency,
+                progress,
+            )
         await progress(total, "scoring")
         scored = [{**row, "generated_answer": answer} for row, answer in zip(rows, answers, strict=True)]
         scores = await self._scoring.score(ScoreRequest(input_rows=scored, scoring_functions=functions))
@@ -144,9 +158,14 @@ class MetaReferenceEval:
             page = await self._datasetio.iterrows(
                 IterRowsRequest(dataset_id=benchmark.dataset_id, limit=config.num_examples or -1)
             )
+            who = (
+                f"an agent on model {agent_config(candidate.config).model!r}"
+                if isinstance(candidate, AgentCandidate)
+                else f"model {candidate.model!r}"
+            )
             await reporter.log(
-                f"evaluating {len(page.data)} rows of dataset {benchmark.dataset_id!r} with model "
-                f"{candidate.model!r}, {self._config.max_concurrency} at a time"
+                f"evaluating {len(page.data)} rows of dataset {benchmark.dataset_id!r} with {who}, "
+                f"{self._config.max_concurrency} at a time"
             )
             result = await self._evaluate(page.data, candidate, functions, reporter)
             await reporter.log("done: " + ", ".join(f"{fn}={r.aggregated_results}" for fn, r in result.scores.items()))

@@ -31,7 +31,13 @@ async def create_eval(config: EvalConfig, context: ProviderContext) -> Any:
 
     deps = context.deps
     return MetaReferenceEval(
-        config, deps[Api.inference], deps[Api.datasetio], deps[Api.scoring], context.registry, context.jobs
+        config,
+        deps[Api.inference],
+        deps[Api.datasetio],
+        deps[Api.scoring],
+        context.registry,
+        context.jobs,
+        agents=deps.get(Api.agents),
     )
 
 
@@ -63,6 +69,7 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
             config_class=EvalConfig,
             factory=create_eval,
             api_dependencies=(Api.inference, Api.datasetio, Api.scoring),
-            description="Benchmarks of model candidates: generation with bounded concurrency, scoring, durable jobs",
+            optional_api_dependencies=(Api.agents,),
+            description="Benchmarks of model and agent candidates: bounded concurrency, scoring, durable jobs",
         )
     )
