@@ -1,5 +1,6 @@
 """`client.alpha.agents.*`: the raw /v1alpha/agents surface on the same loop."""
 
+import base64
 from collections.abc import Iterable
 from typing import Any
 
@@ -8,6 +9,7 @@ import pytest
 from llama_stack_client import LlamaStackClient, NotFoundError
 
 from tests.agents.conftest import REAL, SCRIPTED
+from tests.support.documents import one_page_pdf
 
 WEATHER_TOOL = {
     "name": "get_weather",
@@ -86,6 +88,20 @@ def test_a_non_streamed_turn_returns_the_turn(stack_client: LlamaStackClient) ->
     )
     assert second.output_message.content.startswith("Echo (4 messages): word?")
     assert "plover" in second.output_message.content  # the document went with the message
+    pdf = base64.b64encode(one_page_pdf("The gate opens at dawn")).decode()
+    html = "<html><head><style>p {}</style></head><body><p>The bell rings <b>twice</b>.</p></body></html>"
+    third = stack_client.alpha.agents.turn.create(
+        agent_id=agent_id,
+        session_id=session_id,
+        messages=[{"role": "user", "content": "facts?"}],
+        documents=[
+            {"content": {"uri": f"data:application/pdf;base64,{pdf}"}, "mime_type": "application/pdf"},
+            {"content": html, "mime_type": "text/html"},
+        ],
+        stream=False,
+    )
+    said = third.output_message.content
+    assert "The gate opens at dawn" in said and "The bell rings twice" in said and "<b>" not in said
 
 
 def test_a_real_model_turn(stack_client: LlamaStackClient) -> None:
@@ -197,6 +213,22 @@ def test_unknown_ids_and_wrong_resumes(http: httpx.Client, stack_client: LlamaSt
         json={"tool_responses": [{"call_id": "c", "tool_name": "t", "content": "x"}]},
     )
     assert resume.status_code == 409 and "not waiting" in resume.json()["detail"]
+    fetched = http.post(
+        f"{base}/turn",
+        json={
+            "messages": [{"role": "user", "content": "x"}],
+            "documents": [{"content": {"uri": "http://127.0.0.1:9/secret"}, "mime_type": "text/plain"}],
+        },
+    )
+    assert fetched.status_code == 400 and "not fetched" in fetched.json()["detail"]
+    binary = http.post(
+        f"{base}/turn",
+        json={
+            "messages": [{"role": "user", "content": "x"}],
+            "documents": [{"content": "x", "mime_type": "image/png"}],
+        },
+    )
+    assert binary.status_code == 400 and "image/png" in binary.json()["detail"]
     image = http.post(
         f"{base}/turn",
         json={"messages": [{"role": "user", "content": {"type": "image", "image": {"url": {"uri": "x"}}}}]},

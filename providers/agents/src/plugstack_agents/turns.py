@@ -7,14 +7,17 @@ Client tools end a streamed turn with ``turn_awaiting_input``; ``resume`` answer
 ``enable_session_persistence: false`` are dropped when the server starts again.
 """
 
+import asyncio
+import base64
 import contextlib
 import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from plugstack.apis.agents.conversations import CreateConversationRequest
 from plugstack.apis.agents.items import (
@@ -48,7 +51,6 @@ from plugstack.apis.agents.turns import (
     Session,
     SessionCreated,
     ShieldCallStep,
-    Step,
     StepResponse,
     ToolCall,
     ToolConfig,
@@ -62,6 +64,7 @@ from plugstack.apis.agents.turns import (
     content_text,
     now,
 )
+from plugstack.apis.vector_io.parsing import InvalidFileError, parser_for
 from plugstack.errors import BadRequestError, ConflictError, NotFoundError, ProviderFailedError
 from plugstack.storage.kv import KVStore
 from plugstack_agents.history import search_text
@@ -70,8 +73,16 @@ from plugstack_agents.server_tools import resolve
 
 log = logging.getLogger(__name__)
 
-TEXT_DOCUMENTS = ("text/", "application/json", "application/yaml", "application/x-yaml")
-STEP = TypeAdapter(Step)
+# Document types beyond text/*, by the file extension whose parser reads them.
+DOCUMENT_TYPES = {
+    "application/json": ".json",
+    "application/yaml": ".txt",
+    "application/x-yaml": ".txt",
+    "application/pdf": ".pdf",
+    "text/html": ".html",
+    "text/csv": ".csv",
+    "text/markdown": ".md",
+}
 
 
 class SessionRecord(BaseModel):
@@ -104,20 +115,39 @@ def _page(entries: list[dict[str, Any]], start_index: int, limit: int | None) ->
 
 
 def _document_text(document: Document, index: int) -> str:
-    if not document.mime_type.startswith(TEXT_DOCUMENTS):
-        raise BadRequestError(
-            f"documents[{index}].mime_type: {document.mime_type!r} is not served; text/*, JSON and YAML are"
-        )
+    """A document's text through the vector stores' parsers (HTML without markup, PDF pages, JSON,
+    CSV rows); its content is text, text items, or a ``data:`` URI. URLs are not fetched."""
+    field = f"documents[{index}]"
+    mime = document.mime_type.split(";")[0].strip().lower()
+    extension = DOCUMENT_TYPES.get(mime) or (".txt" if mime.startswith("text/") else None)
+    if extension is None:
+        served = ", ".join(sorted(DOCUMENT_TYPES))
+        raise BadRequestError(f"{field}.mime_type: {document.mime_type!r} is not served; text/* and {served} are")
     content = document.content
     if isinstance(content, dict) and "uri" in content and "type" not in content:
-        raise BadRequestError(f"documents[{index}].content: documents by URI are not fetched; send their text")
+        data = _data_uri(str(content["uri"]), f"{field}.content.uri")
+    else:
+        try:
+            data = content_text(content, f"{field}.content").encode()  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise BadRequestError(str(exc)) from None
     try:
-        return content_text(content, f"documents[{index}].content")  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise BadRequestError(str(exc)) from None
+        return parser_for(f"document{extension}")(data)
+    except InvalidFileError as exc:
+        raise BadRequestError(f"{field}: {exc}") from None
 
 
-def _input_items(request: CreateTurnRequest) -> list[Item]:
+def _data_uri(uri: str, field: str) -> bytes:
+    if not uri.startswith("data:"):
+        raise BadRequestError(f"{field}: documents by URL are not fetched by the server; send a data: URI or the text")
+    header, _, payload = uri.partition(",")
+    try:
+        return base64.b64decode(payload, validate=True) if header.endswith(";base64") else unquote_to_bytes(payload)
+    except ValueError:
+        raise BadRequestError(f"{field}: not valid base64") from None
+
+
+def _input_items(request: CreateTurnRequest, documents: list[str]) -> list[Item]:
     """The turn's messages as Responses items; documents are appended to the last user message."""
     items: list[Item] = []
     for index, message in enumerate(request.messages):
@@ -131,7 +161,6 @@ def _input_items(request: CreateTurnRequest) -> list[Item]:
             items.append(FunctionCallOutputItem(call_id=message.call_id, output=text))
         else:
             items.append(MessageItem(role="user", content=text))
-    documents = [_document_text(document, index) for index, document in enumerate(request.documents or [])]
     if documents:
         users = [item for item in items if isinstance(item, MessageItem)]
         if not users:
@@ -447,7 +476,10 @@ class AgentTurns:
     ) -> Turn | AsyncIterator[TurnStreamChunk]:
         agent = await self._agent(agent_id)
         await self._session(agent_id, session_id)
-        items = _input_items(request)
+        documents = await asyncio.to_thread(
+            lambda: [_document_text(document, index) for index, document in enumerate(request.documents or [])]
+        )
+        items = _input_items(request, documents)
         turn = Turn(turn_id=str(uuid.uuid4()), session_id=session_id, input_messages=request.messages)
         record = TurnRecord(turn=turn)
         config = agent.agent_config
