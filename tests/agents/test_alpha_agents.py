@@ -147,6 +147,33 @@ def test_input_shields_end_a_violating_turn(stack_client: LlamaStackClient) -> N
     assert flagged[-1]["turn"]["output_message"]["content"] == violation["user_message"]
 
 
+def test_output_shields_replace_a_violating_answer(stack_client: LlamaStackClient) -> None:
+    agent_id, session_id = new_session(stack_client, output_shields=["pii"])
+    events = payloads(
+        stack_client.alpha.agents.turn.create(
+            agent_id=agent_id,
+            session_id=session_id,
+            messages=[{"role": "user", "content": "4111 1111 1111 1111"}],  # the scripted model echoes it
+            stream=True,
+        )
+    )
+    kinds = [(e["event_type"], e.get("step_type")) for e in events]
+    assert kinds == [
+        ("step_start", "inference"),
+        ("step_start", "shield_call"),
+        ("step_complete", "shield_call"),
+        ("step_complete", "inference"),
+        ("turn_complete", None),
+    ]
+    shield = events[2]["step_details"]
+    assert shield["violation"]["metadata"]["violation_type"] == "credit_card"
+    assert events[1]["metadata"] == {"touchpoint": "assistant-output"}
+    turn = events[-1]["turn"]
+    assert turn["output_message"]["content"] == shield["violation"]["user_message"]
+    assert "4111" not in turn["output_message"]["content"]  # the answer never left the server
+    assert "4111" not in str(turn["steps"][1]["model_response"])
+
+
 def test_agents_and_sessions_are_listed_and_deleted(stack_client: LlamaStackClient) -> None:
     agent_id, session_id = new_session(stack_client, name="lister")
     other = stack_client.alpha.agents.session.create(agent_id=agent_id, session_name="second").session_id

@@ -4,6 +4,8 @@ import signal
 from pathlib import Path
 
 import httpx
+import pytest
+from llama_stack_client import LlamaStackClient, NotFoundError
 from openai import OpenAI
 
 from tests.agents.conftest import RUN_YAML, SCRIPTED, SLOW, agents_env
@@ -40,3 +42,30 @@ def test_a_restart_keeps_what_finished_and_fails_what_was_cut_off(tmp_path: Path
         assert len(client.conversations.items.list(conversation.id).data) == 2
         after = client.responses.create(model=SCRIPTED, input="more", conversation=conversation.id)
         assert after.output_text == "Echo (3 messages): more"
+
+
+def test_agents_always_persist_and_sessions_when_asked(tmp_path: Path) -> None:
+    state, env = tmp_path / "state", agents_env(tmp_path)
+    with run_server(RUN_YAML, state, env=env) as server:
+        client = LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=60)
+        kept = client.alpha.agents.create(
+            agent_config={"model": SCRIPTED, "instructions": "x", "enable_session_persistence": True}
+        ).agent_id
+        transient = client.alpha.agents.create(agent_config={"model": SCRIPTED, "instructions": "x"}).agent_id
+        kept_session = client.alpha.agents.session.create(agent_id=kept, session_name="kept").session_id
+        lost_session = client.alpha.agents.session.create(agent_id=transient, session_name="lost").session_id
+        turn = client.alpha.agents.turn.create(
+            agent_id=kept, session_id=kept_session, messages=[{"role": "user", "content": "hi"}], stream=False
+        )
+    with run_server(RUN_YAML, state, env=env) as server:
+        client = LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=60)
+        assert {a["agent_id"] for a in client.alpha.agents.list().data} >= {kept, transient}
+        session = client.alpha.agents.session.retrieve(kept_session, agent_id=kept)
+        assert [t.turn_id for t in session.turns] == [turn.turn_id]
+        assert session.turns[0].output_message.content == "Echo (2 messages): hi"
+        with pytest.raises(NotFoundError):
+            client.alpha.agents.session.retrieve(lost_session, agent_id=transient)
+        again = client.alpha.agents.turn.create(
+            agent_id=kept, session_id=kept_session, messages=[{"role": "user", "content": "more"}], stream=False
+        )
+        assert again.output_message.content == "Echo (4 messages): more"  # the history came back too

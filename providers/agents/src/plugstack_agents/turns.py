@@ -314,6 +314,8 @@ class TurnTranslator:
         return [_chunk("step_complete", step_type="tool_execution", step_id=step.step_id, step_details=step)]
 
     def _shield(self, checked: ShieldChecked) -> list[TurnStreamChunk]:
+        # The answer's check comes inside its model call's step (its text is held back until then).
+        opened = self._open_inference() if checked.touchpoint == "assistant-output" else []
         step = ShieldCallStep(
             step_id=str(uuid.uuid4()),
             turn_id=self.turn.turn_id,
@@ -324,6 +326,7 @@ class TurnTranslator:
         self.turn.steps.append(step)
         metadata = {"touchpoint": checked.touchpoint}
         return [
+            *opened,
             _chunk("step_start", step_type="shield_call", step_id=step.step_id, metadata=metadata),
             _chunk("step_complete", step_type="shield_call", step_id=step.step_id, step_details=step),
         ]
