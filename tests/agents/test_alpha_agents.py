@@ -1,6 +1,7 @@
 """`client.alpha.agents.*`: the raw /v1alpha/agents surface on the same loop."""
 
 import base64
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -8,7 +9,7 @@ import httpx
 import pytest
 from llama_stack_client import LlamaStackClient, NotFoundError
 
-from tests.agents.conftest import REAL, SCRIPTED
+from tests.agents.conftest import REAL, SCRIPTED, SLOW
 from tests.support.documents import one_page_pdf
 
 WEATHER_TOOL = {
@@ -261,3 +262,21 @@ def test_unknown_ids_and_wrong_resumes(http: httpx.Client, stack_client: LlamaSt
         json={"messages": [{"role": "user", "content": {"type": "image", "image": {"url": {"uri": "x"}}}}]},
     )
     assert image.status_code == 400 and "image" in image.json()["detail"]
+
+
+def test_a_client_that_leaves_mid_turn_ends_it(http: httpx.Client, stack_client: LlamaStackClient) -> None:
+    agent_id = stack_client.alpha.agents.create(agent_config={"model": SLOW, "instructions": "x"}).agent_id
+    session_id = stack_client.alpha.agents.session.create(agent_id=agent_id, session_name="gone").session_id
+    path = f"/v1alpha/agents/{agent_id}/session/{session_id}/turn"
+    body = {"messages": [{"role": "user", "content": "go"}], "stream": True}
+    with http.stream("POST", path, json=body) as stream:
+        for line in stream.iter_lines():
+            if '"step_progress"' in line:
+                break
+    deadline = time.monotonic() + 20
+    while not (turns := stack_client.alpha.agents.session.retrieve(session_id, agent_id=agent_id).turns) or (
+        turns[0].completed_at is None
+    ):
+        assert time.monotonic() < deadline, "the turn kept running after its client left"
+        time.sleep(0.2)
+    assert turns[0].output_message.content == "The turn failed: the client disconnected before the response finished"

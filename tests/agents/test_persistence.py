@@ -69,3 +69,25 @@ def test_agents_always_persist_and_sessions_when_asked(tmp_path: Path) -> None:
             agent_id=kept, session_id=kept_session, messages=[{"role": "user", "content": "more"}], stream=False
         )
         assert again.output_message.content == "Echo (4 messages): more"  # the history came back too
+
+
+def test_a_turn_cut_off_by_a_killed_server_ends_failed(tmp_path: Path) -> None:
+    state, env = tmp_path / "state", agents_env(tmp_path)
+    with run_server(RUN_YAML, state, env=env) as server:
+        client = LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=60)
+        agent = client.alpha.agents.create(
+            agent_config={"model": SLOW, "instructions": "x", "enable_session_persistence": True}
+        ).agent_id
+        session = client.alpha.agents.session.create(agent_id=agent, session_name="cut").session_id
+        path = f"/v1alpha/agents/{agent}/session/{session}/turn"
+        body = {"messages": [{"role": "user", "content": "go on"}], "stream": True}
+        with httpx.Client(base_url=server.base_url, timeout=60) as http, http.stream("POST", path, json=body) as stream:
+            for line in stream.iter_lines():
+                if '"step_progress"' in line:
+                    break
+            server.stop(signal.SIGKILL)
+    with run_server(RUN_YAML, state, env=env) as server:
+        client = LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=60)
+        (turn,) = client.alpha.agents.session.retrieve(session, agent_id=agent).turns
+        assert turn.completed_at is not None
+        assert turn.output_message.content == "The turn failed: the server stopped before this response finished"

@@ -65,8 +65,9 @@ class MetaReferenceAgents(AgentTurns):
 
     async def initialize(self) -> None:
         interrupted = await self.store.fail_interrupted()
+        interrupted += await self.fail_interrupted_turns()
         if interrupted:
-            log.warning("marked %d response(s) left in progress by the last run as failed", interrupted)
+            log.warning("marked %d response(s) and turn(s) left in progress by the last run as failed", interrupted)
         await self.drop_transient_sessions()
 
     # -- responses --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote_to_bytes
 
 from pydantic import BaseModel
@@ -68,8 +68,9 @@ from plugstack.apis.vector_io.parsing import InvalidFileError, parser_for
 from plugstack.errors import BadRequestError, ConflictError, NotFoundError, ProviderFailedError
 from plugstack.storage.kv import KVStore
 from plugstack_agents.history import search_text
-from plugstack_agents.loop import Run, ShieldChecked, raise_failure
+from plugstack_agents.loop import DISCONNECTED, Run, ShieldChecked, raise_failure
 from plugstack_agents.server_tools import resolve
+from plugstack_agents.store import INTERRUPTED
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,14 @@ class SessionRecord(BaseModel):
 
 class TurnRecord(BaseModel):
     turn: Turn
+    state: Literal["running", "awaiting_input", "completed", "failed"] = "running"
     pending: ToolExecutionStep | None = None  # client tool calls awaiting /resume
+
+    def fail(self, reason: str) -> None:
+        """End the turn with ``reason`` as its answer, so a session shows what happened."""
+        self.state = "failed"
+        self.turn.output_message = CompletionMessage(content=f"The turn failed: {reason}")
+        self.turn.completed_at = now()
 
 
 def _chunk(event_type: str, **fields: Any) -> TurnStreamChunk:
@@ -354,6 +362,17 @@ class AgentTurns:
     tool_runtime: Any
     vector_io: Any
 
+    async def fail_interrupted_turns(self) -> int:
+        """Turns a previous process left running end failed, with the reason; returns how many."""
+        count = 0
+        for key, raw in await self.turn_kv.items("turn/"):
+            record = TurnRecord.model_validate_json(raw)
+            if record.state == "running":
+                record.fail(INTERRUPTED)
+                await self.turn_kv.set(key, record.model_dump_json())
+                count += 1
+        return count
+
     async def drop_transient_sessions(self) -> None:
         """Drop the sessions of agents that do not persist them (a restart ends them)."""
         for _, raw in await self.turn_kv.items("session/"):
@@ -532,26 +551,36 @@ class AgentTurns:
     async def _stream(
         self, record: TurnRecord, run: Run, first: list[TurnStreamChunk]
     ) -> AsyncIterator[TurnStreamChunk]:
+        record.state = "running"
+        await self._save(record)  # a server killed from here on leaves a turn marked failed on restart
         for chunk in first:
             yield chunk
         translator = TurnTranslator(record.turn)
-        async for event in self.run(run):
-            for chunk in translator.feed(event):
-                yield chunk
+        try:
+            async for event in self.run(run):
+                for chunk in translator.feed(event):
+                    yield chunk
+        except (asyncio.CancelledError, GeneratorExit):
+            record.fail(DISCONNECTED)
+            await self._save(record)
+            raise
         if run.response.status != "completed":
+            record.fail(run.response.error.message if run.response.error else "the response did not complete")
             await self._save(record)
             raise_failure(run)
-            raise ProviderFailedError(run.response.error.message if run.response.error else "the turn did not complete")
+            raise ProviderFailedError(str(record.turn.output_message.content))
         for chunk in translator.finish(run):
             yield chunk
         turn = record.turn
         if translator.calls:
+            record.state = "awaiting_input"
             record.pending = ToolExecutionStep(
                 step_id=str(uuid.uuid4()), turn_id=turn.turn_id, started_at=now(), tool_calls=translator.calls
             )
             await self._save(record)
             yield _chunk("turn_awaiting_input", turn=turn)
             return
+        record.state = "completed"
         turn.completed_at = now()
         await self._save(record)
         yield _chunk("turn_complete", turn=turn)
