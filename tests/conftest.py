@@ -9,6 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PROVIDER = ROOT / "examples" / "external-provider"
+# `postgres` (a session-wide PostgreSQL server) and `storage_backend` (SQLite, then PostgreSQL)
+pytest_plugins = ["tests.support.postgres"]
 
 
 @pytest.fixture(scope="session")

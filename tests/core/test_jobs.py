@@ -1,7 +1,8 @@
-"""The job system: real child processes, persisted state, cancel, restart."""
+"""The job system: real child processes, persisted state, cancel, restart; on each storage backend."""
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -9,23 +10,30 @@ import pytest
 from plugstack.errors import ConflictError, NotFoundError
 from plugstack.jobs.manager import JobManager, TaskReporter
 from plugstack.jobs.models import JobStatus
-from plugstack.storage.sqlite import SqliteBackend
+from plugstack.storage.backends import StorageBackend
 
 PRIMES = "tests.support.job_kinds:count_primes"
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> SqliteBackend:
-    return SqliteBackend(tmp_path / "jobs.db")
+async def db(storage_backend: StorageBackend) -> AsyncIterator[StorageBackend]:
+    """The backend; the managers made on it are shut down before it closes."""
+    yield storage_backend
+    for manager in _STARTED.pop(storage_backend, []):
+        await manager.shutdown()
 
 
-async def _manager(db: SqliteBackend) -> JobManager:
-    manager = JobManager(db)
+_STARTED: dict[StorageBackend, list[JobManager]] = {}
+
+
+async def _manager(db: StorageBackend, **options: float) -> JobManager:
+    manager = JobManager(db, **options)
     await manager.initialize()
+    _STARTED.setdefault(db, []).append(manager)
     return manager
 
 
-async def test_job_runs_to_completion_with_progress_logs_and_artifacts(db: SqliteBackend, tmp_path: Path) -> None:
+async def test_job_runs_to_completion_with_progress_logs_and_artifacts(db: StorageBackend, tmp_path: Path) -> None:
     manager = await _manager(db)
     job = await manager.submit("test", PRIMES, {"limit": 2000, "out_dir": str(tmp_path)})
     assert job.status == JobStatus.scheduled
@@ -42,7 +50,7 @@ async def test_job_runs_to_completion_with_progress_logs_and_artifacts(db: Sqlit
     assert [entry.line for entry in await manager.logs(job.id, offset=1, limit=1)] == lines[1:2]
 
 
-async def test_failure_is_recorded_with_the_reason(db: SqliteBackend) -> None:
+async def test_failure_is_recorded_with_the_reason(db: StorageBackend) -> None:
     manager = await _manager(db)
     job = await manager.submit("test", "tests.support.job_kinds:fail", {})
     done = await manager.wait(job.id, timeout=60)
@@ -51,21 +59,21 @@ async def test_failure_is_recorded_with_the_reason(db: SqliteBackend) -> None:
     assert any("Traceback" in entry.line for entry in await manager.logs(job.id))
 
 
-async def test_a_crashing_process_fails_the_job(db: SqliteBackend) -> None:
+async def test_a_crashing_process_fails_the_job(db: StorageBackend) -> None:
     manager = await _manager(db)
     done = await manager.wait((await manager.submit("test", "tests.support.job_kinds:crash", {})).id, timeout=60)
     assert done.status == JobStatus.failed
     assert "exited with code 7" in (done.error or "")
 
 
-async def test_unknown_target_fails_cleanly(db: SqliteBackend) -> None:
+async def test_unknown_target_fails_cleanly(db: StorageBackend) -> None:
     manager = await _manager(db)
     done = await manager.wait((await manager.submit("test", "tests.support.nothing_here:run", {})).id, timeout=60)
     assert done.status == JobStatus.failed
     assert "ModuleNotFoundError" in (done.error or "")
 
 
-async def test_cancel_stops_the_process_within_seconds(db: SqliteBackend, tmp_path: Path) -> None:
+async def test_cancel_stops_the_process_within_seconds(db: StorageBackend, tmp_path: Path) -> None:
     manager = await _manager(db)
     params = {"limit": 100, "out_dir": str(tmp_path), "delay_per_chunk": 5}
     job = await manager.submit("test", PRIMES, params)
@@ -78,7 +86,7 @@ async def test_cancel_stops_the_process_within_seconds(db: SqliteBackend, tmp_pa
     assert not (tmp_path / "primes.txt").exists()
 
 
-async def test_cancel_a_queued_job(db: SqliteBackend, tmp_path: Path) -> None:
+async def test_cancel_a_queued_job(db: StorageBackend, tmp_path: Path) -> None:
     manager = await _manager(db)
     first = await manager.submit("test", PRIMES, {"limit": 100, "out_dir": str(tmp_path), "delay_per_chunk": 1})
     queued = await manager.submit("test", PRIMES, {"limit": 100, "out_dir": str(tmp_path)})
@@ -86,24 +94,27 @@ async def test_cancel_a_queued_job(db: SqliteBackend, tmp_path: Path) -> None:
     await manager.cancel(first.id)
 
 
-async def test_restart_marks_in_flight_jobs_failed_and_keeps_finished_ones(db: SqliteBackend, tmp_path: Path) -> None:
-    manager = await _manager(db)
+async def test_restart_marks_in_flight_jobs_failed_and_keeps_finished_ones(db: StorageBackend, tmp_path: Path) -> None:
+    manager = await _manager(db, heartbeat_s=0.05, stale_after_s=0.5)
     finished = await manager.wait((await manager.submit("a", PRIMES, {"limit": 50, "out_dir": str(tmp_path)})).id, 60)
     running = await manager.submit("b", PRIMES, {"limit": 100, "out_dir": str(tmp_path), "delay_per_chunk": 5})
     while (await manager.get(running.id)).status != JobStatus.in_progress:
         await asyncio.sleep(0.02)
-    # a new manager on the same table is what a restarted server sees
-    restarted = await _manager(db)
+    # the first server hangs (its heartbeat stops); a new manager on the same table is what a
+    # restarted server sees once that heartbeat is stale
+    assert manager._watcher is not None
+    manager._watcher.cancel()
+    await asyncio.sleep(0.6)
+    restarted = await _manager(db, heartbeat_s=0.05, stale_after_s=0.5)
     after = await restarted.get(running.id)
     assert after.status == JobStatus.failed
     assert "server stopped while the job was in progress" in (after.error or "")
     assert (await restarted.get(finished.id)).status == JobStatus.completed
     assert [job.id for job in await restarted.list_jobs()] == [finished.id, running.id]
     assert [job.id for job in await restarted.list_jobs(kind="a")] == [finished.id]
-    await manager.shutdown()
 
 
-async def test_ids_are_unique_and_unknown_ids_are_404(db: SqliteBackend, tmp_path: Path) -> None:
+async def test_ids_are_unique_and_unknown_ids_are_404(db: StorageBackend, tmp_path: Path) -> None:
     manager = await _manager(db)
     await manager.submit("test", PRIMES, {"limit": 10, "out_dir": str(tmp_path)}, job_id="mine")
     with pytest.raises(ConflictError):
@@ -113,7 +124,7 @@ async def test_ids_are_unique_and_unknown_ids_are_404(db: SqliteBackend, tmp_pat
     await manager.wait("mine", 60)
 
 
-async def test_in_process_task_job(db: SqliteBackend) -> None:
+async def test_in_process_task_job(db: StorageBackend) -> None:
     manager = await _manager(db)
 
     async def work(reporter: TaskReporter) -> dict[str, int]:
@@ -129,7 +140,7 @@ async def test_in_process_task_job(db: SqliteBackend) -> None:
     assert [entry.line for entry in await manager.logs(done.id)] == ["row 1", "row 2", "row 3"]
 
 
-async def test_in_process_task_failure_and_cancel(db: SqliteBackend) -> None:
+async def test_in_process_task_failure_and_cancel(db: StorageBackend) -> None:
     manager = await _manager(db)
 
     async def broken(reporter: TaskReporter) -> None:

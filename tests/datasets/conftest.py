@@ -20,6 +20,10 @@ providers:
   datasetio:
     - provider_id: localfs
       provider_type: inline::localfs
+      config:
+        allowed_dirs: [{readable_dir}]
+        allow_remote_uris: true
+        remote: {{allowed_networks: [127.0.0.0/8]}}  # the tests' own file server
     - provider_id: huggingface
       provider_type: inline::huggingface
 storage:
@@ -34,8 +38,10 @@ def server_env(home: Path) -> dict[str, str]:
 
 
 def start(state_dir: Path, more_yaml: str = "") -> AbstractContextManager[RunningServer]:
-    """The server on ``state_dir``; ``more_yaml`` adds top-level sections (registered_resources)."""
-    config = RUN_YAML.format(state_dir=state_dir) + more_yaml
+    """The server on ``state_dir``; ``more_yaml`` adds top-level sections (registered_resources).
+
+    localfs may read anything under pytest's base temp dir (where every test's files are)."""
+    config = RUN_YAML.format(state_dir=state_dir, readable_dir=state_dir.parent.parent) + more_yaml
     return run_server(config, state_dir, env=server_env(state_dir.parent))
 
 

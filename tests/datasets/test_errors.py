@@ -11,6 +11,7 @@ import httpx
 import pytest
 from llama_stack_client import BadRequestError, ConflictError, LlamaStackClient, NotFoundError
 
+from plugstack.net.fetch import FetchRefusedError
 from tests.datasets.conftest import QA_ROWS
 from tests.support.server import RunningServer
 
@@ -84,21 +85,28 @@ def test_append_checks_the_purpose_and_stores_nothing_on_error(client: LlamaStac
 @pytest.mark.parametrize(
     ("uri", "words"),
     [
-        ("/no/such/file.jsonl", "not a file"),
-        ("file:///no/such/file.parquet", "not a file"),
-        ("/tmp/data.xlsx", "cannot tell the format"),
+        ("/no/such/file.jsonl", "may read"),
+        ("file:///no/such/file.parquet", "may read"),
         ("data:csv;base64,@@@not-base64@@@", "base64"),
         ("data:image/png;base64,AAAA", "media type"),
         ("ftp://example.org/data.jsonl", "accept"),
     ],
 )
-def test_unreadable_uri_is_400(server: RunningServer, uri: str, words: str) -> None:
-    detail = _error(_register(server, purpose=QA, source={"type": "uri", "uri": uri}, dataset_id="unreadable"), 400)
+def test_unreadable_uri_is_4xx(server: RunningServer, uri: str, words: str) -> None:
+    response = _register(server, purpose=QA, source={"type": "uri", "uri": uri}, dataset_id="unreadable")
+    detail = _error(response, 403 if "may read" in words else 400)
     assert words in detail
     _error(httpx.get(f"{server.base_url}/v1beta/datasets/unreadable"), 404)
 
 
 def test_invalid_file_contents_are_400(server: RunningServer, tmp_path: Path) -> None:
+    unknown = tmp_path / "data.xlsx"
+    unknown.write_text("x")
+    assert "cannot tell the format" in _error(
+        _register(server, purpose=QA, source={"type": "uri", "uri": str(unknown)}), 400
+    )
+    missing = tmp_path / "missing.jsonl"
+    assert "not a file" in _error(_register(server, purpose=QA, source={"type": "uri", "uri": str(missing)}), 400)
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"question": "q", "answer": "a"}\n{"question": \n')
     assert "line 2" in _error(_register(server, purpose=QA, source={"type": "uri", "uri": str(broken)}), 400)
@@ -204,10 +212,11 @@ def http_files() -> Iterator[str]:
 def test_http_download_and_http_errors(client: LlamaStackClient, server: RunningServer, http_files: str) -> None:
     client.datasets.register(purpose=QA, source={"type": "uri", "uri": f"{http_files}/qa.jsonl"}, dataset_id="web")
     assert client.datasets.iterrows("web", start_index=20).data == QA_ROWS[20:]
-    missing = _register(server, purpose=QA, source={"type": "uri", "uri": f"{http_files}/gone.jsonl"})
-    assert "404" in _error(missing, 400)
-    closed = _register(server, purpose=QA, source={"type": "uri", "uri": "http://127.0.0.1:9/qa.jsonl"})
-    assert "cannot download" in _error(closed, 502)
+    for uri in (f"{http_files}/gone.jsonl", "http://127.0.0.1:9/qa.jsonl"):  # a missing path reads as a closed port
+        assert (
+            _error(_register(server, purpose=QA, source={"type": "uri", "uri": uri}), 400)
+            == FetchRefusedError(uri).detail
+        )
 
 
 def test_data_uri_formats(client: LlamaStackClient) -> None:

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from plugstack.apis.datasetio.models import Dataset, RegisterDatasetRequest, URIDataSource
-from plugstack.errors import BadRequestError
+from plugstack.errors import ForbiddenError
 from plugstack_huggingface.config import HuggingFaceConfig
 from plugstack_localfs.config import LocalFSConfig
 from plugstack_localfs.provider import LocalFSDatasetIO
@@ -20,10 +20,10 @@ def _request(uri: str) -> RegisterDatasetRequest:
 
 
 def test_accepts_follows_the_configured_schemes(tmp_path: Path) -> None:
-    default = LocalFSDatasetIO(LocalFSConfig(), tmp_path)
+    default = LocalFSDatasetIO(LocalFSConfig(), tmp_path, [tmp_path])
     assert default.accepts(_request("/data/qa.jsonl")) and default.accepts(_request("https://h/qa.csv"))
     assert not default.accepts(_request("huggingface://datasets/a/b"))
-    files_only = LocalFSDatasetIO(LocalFSConfig(uri_schemes=["file"], inline_rows=False), tmp_path)
+    files_only = LocalFSDatasetIO(LocalFSConfig(uri_schemes=["file"], inline_rows=False), tmp_path, [tmp_path])
     assert not files_only.accepts(_request("https://h/qa.csv"))
     assert not files_only.accepts(RegisterDatasetRequest(purpose=QA, source={"type": "rows", "rows": []}))
 
@@ -41,14 +41,15 @@ async def test_allowed_dirs_keep_reads_inside(tmp_path: Path) -> None:
     for folder in (inside, outside):
         folder.mkdir()
         (folder / "qa.jsonl").write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
-    provider = LocalFSDatasetIO(LocalFSConfig(allowed_dirs=[str(inside)]), tmp_path / "state")
+    config = LocalFSConfig(allowed_dirs=[str(inside)])
+    provider = LocalFSDatasetIO(config, tmp_path / "state", config.readable_dirs(tmp_path / "state"))
 
     def dataset(path: Path) -> Dataset:
         source = URIDataSource(uri=str(path))
         return Dataset(identifier=path.parent.name, provider_id="localfs", purpose=QA, source=source)
 
     await provider.register_resource(dataset(inside / "qa.jsonl"))
-    with pytest.raises(BadRequestError, match="outside the directories"):
+    with pytest.raises(ForbiddenError, match="may read"):
         await provider.register_resource(dataset(outside / "qa.jsonl"))
-    with pytest.raises(BadRequestError, match="outside the directories"):
+    with pytest.raises(ForbiddenError, match="may read"):
         await provider.register_resource(dataset(inside / ".." / "outside" / "qa.jsonl"))

@@ -1,5 +1,6 @@
 """Expiry and crash leftovers, on the provider itself with a clock the test moves."""
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def backend(tmp_path: Path) -> Iterator[SqliteBackend]:
     backend.close()
 
 
-async def _provider(backend: SqliteBackend, directory: Path, clock: Clock, **config: int) -> LocalFSFiles:
+async def _provider(backend: SqliteBackend, directory: Path, clock: Clock, **config: float) -> LocalFSFiles:
     files = LocalFSFiles(LocalFSFilesConfig(**config), "files", NamespacedKV(backend, "files"), directory, clock)
     await files.initialize()
     return files
@@ -103,4 +104,16 @@ async def test_too_large_upload_leaves_no_bytes(backend: SqliteBackend, tmp_path
         await files.upload_file(_upload(b"abc", b"def"))
     assert list((tmp_path / "files").iterdir()) == []
     assert (await files.upload_file(_upload(b"ab", b"cde"))).bytes == 5
+    await files.shutdown()
+
+
+async def test_the_sweep_removes_expired_files_untouched(backend: SqliteBackend, tmp_path: Path) -> None:
+    clock = Clock()
+    files = await _provider(backend, tmp_path / "files", clock, sweep_interval_s=0.05)
+    expiring = await files.upload_file(_upload(b"x", seconds=HOUR))
+    kept = await files.upload_file(_upload(b"y"))
+    clock.now += HOUR
+    await asyncio.sleep(0.2)
+    assert sorted(p.name for p in (tmp_path / "files").iterdir()) == [kept.id]
+    assert await backend.get(f"files/files/{expiring.id}") is None
     await files.shutdown()

@@ -1,10 +1,12 @@
-"""The shared OpenAI-compatible client: error mapping and retries, against real HTTP exchanges
-(httpx's MockTransport answers exactly what a failing backend would)."""
+"""The shared OpenAI-compatible client: error mapping, retries and streams, against real HTTP
+exchanges (a small aiohttp server in the test answers exactly what a failing backend would)."""
 
 import json
+from collections.abc import AsyncIterator, Callable, Iterator
 
-import httpx
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from plugstack.apis.inference.models import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
 from plugstack.errors import (
@@ -22,10 +24,37 @@ REPLY = {
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
 }  # fmt: skip
 
+Answer = Callable[[web.Request, bytes], web.StreamResponse]
 
-def client(handler, **config) -> OpenAIClient:  # type: ignore[no-untyped-def]
-    settings = RemoteEndpointConfig(url="http://backend.test", retry_backoff_s=0, **config)
-    return OpenAIClient(settings, "test backend", transport=httpx.MockTransport(handler))
+
+@pytest.fixture
+async def backend() -> AsyncIterator[Callable[[Answer], str]]:
+    """``serve(answer)`` starts a server whose every request is answered by ``answer``."""
+    servers: list[TestServer] = []
+
+    async def start(answer: Answer) -> str:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            return answer(request, await request.read())
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", handle)
+        server = TestServer(app)
+        await server.start_server()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.port}"
+
+    yield start  # type: ignore[misc]
+    for server in servers:
+        await server.close()
+
+
+def client(url: str, **config: object) -> OpenAIClient:
+    return OpenAIClient(RemoteEndpointConfig(url=url, retry_backoff_s=0, **config), "test backend")
+
+
+def scripted(*answers: web.Response) -> Answer:
+    remaining: Iterator[web.Response] = iter(answers)
+    return lambda request, body: next(remaining)
 
 
 def test_api_base_appends_v1_once() -> None:
@@ -33,36 +62,42 @@ def test_api_base_appends_v1_once() -> None:
     assert api_base("http://h:8000/v1/") == "http://h:8000/v1"
 
 
-async def test_sends_the_request_as_given_with_the_token() -> None:
-    seen: list[httpx.Request] = []
+async def test_sends_the_request_as_given_with_the_token(backend) -> None:  # type: ignore[no-untyped-def]
+    seen: list[tuple[str, str | None, bytes]] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json=REPLY)
+    def answer(request: web.Request, body: bytes) -> web.Response:
+        seen.append((request.path, request.headers.get("authorization"), body))
+        return web.json_response(REPLY)
 
-    reply = await client(handler, api_token="s3cret").post("/chat/completions", REQUEST, ChatCompletion)
+    remote = client(await backend(answer), api_token="s3cret")
+    reply = await remote.post("/chat/completions", REQUEST, ChatCompletion)
+    await remote.aclose()
     assert reply.choices[0].message.content == "hello"
-    assert seen[0].url == "http://backend.test/v1/chat/completions"
-    assert seen[0].headers["authorization"] == "Bearer s3cret"
-    body = httpx.Response(200, content=seen[0].content).json()
-    assert body == {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4}
+    path, auth, body = seen[0]
+    assert (path, auth) == ("/v1/chat/completions", "Bearer s3cret")
+    assert json.loads(body) == {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4}
 
 
-async def test_retries_5xx_then_succeeds() -> None:
-    answers = iter(
-        [httpx.Response(502, text="warming up"), httpx.Response(500, text="oops"), httpx.Response(200, json=REPLY)]
-    )
-    reply = await client(lambda request: next(answers), max_retries=2).post(
-        "/chat/completions", REQUEST, ChatCompletion
-    )
-    assert reply.id == "x"
+async def test_raw_reply_is_the_backends_bytes(backend) -> None:  # type: ignore[no-untyped-def]
+    raw = b'{"id": "x",  "model": "m", "choices": [], "extra": null}'
+    remote = client(await backend(scripted(web.Response(body=raw, content_type="application/json"))))
+    assert await remote.post_raw("/chat/completions", b"{}") == raw
+    await remote.aclose()
 
 
-async def test_5xx_after_retries_is_502_with_the_backend_message() -> None:
+async def test_retries_5xx_then_succeeds(backend) -> None:  # type: ignore[no-untyped-def]
+    answers = scripted(web.Response(status=502, text="warming up"), web.Response(status=500, text="oops"),
+                       web.json_response(REPLY))  # fmt: skip
+    remote = client(await backend(answers), max_retries=2)
+    assert (await remote.post("/chat/completions", REQUEST, ChatCompletion)).id == "x"
+    await remote.aclose()
+
+
+async def test_5xx_after_retries_is_502_with_the_backend_message(backend) -> None:  # type: ignore[no-untyped-def]
+    remote = client(await backend(lambda r, b: web.json_response({"error": {"message": "boom"}}, status=500)))
     with pytest.raises(ProviderFailedError, match="boom"):
-        await client(lambda r: httpx.Response(500, json={"error": {"message": "boom"}}), max_retries=1).post(
-            "/chat/completions", REQUEST, ChatCompletion
-        )
+        await remote.post("/chat/completions", REQUEST, ChatCompletion)
+    await remote.aclose()
 
 
 @pytest.mark.parametrize(
@@ -75,38 +110,53 @@ async def test_5xx_after_retries_is_502_with_the_backend_message() -> None:
         (503, ProviderUnavailableError, "context too long"),
     ],
 )
-async def test_status_mapping(status: int, error: type[Exception], fragment: str) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, json={"error": {"message": "context too long"}})
-
+async def test_status_mapping(backend, status: int, error: type[Exception], fragment: str) -> None:  # type: ignore[no-untyped-def]
+    remote = client(
+        await backend(lambda r, b: web.json_response({"error": {"message": "context too long"}}, status=status)),
+        max_retries=0,
+    )
     with pytest.raises(error, match=fragment):
-        await client(handler, max_retries=0).post("/chat/completions", REQUEST, ChatCompletion)
+        await remote.post("/chat/completions", REQUEST, ChatCompletion)
+    await remote.aclose()
 
 
 async def test_unreachable_backend_is_503() -> None:
-    settings = RemoteEndpointConfig(url=f"http://127.0.0.1:{free_port()}", max_retries=1, retry_backoff_s=0)
+    remote = client(f"http://127.0.0.1:{free_port()}", max_retries=1)
     with pytest.raises(ProviderUnavailableError, match="unreachable"):
-        await OpenAIClient(settings, "test backend").post("/chat/completions", REQUEST, ChatCompletion)
+        await remote.post("/chat/completions", REQUEST, ChatCompletion)
+    await remote.aclose()
 
 
-async def test_stream_error_event_becomes_an_exception() -> None:
-    chunk = json.dumps(
-        {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
-         "choices": [{"index": 0, "delta": {"content": "a"}}]}
-    )  # fmt: skip
-    body = f'data: {chunk}\n\ndata: {{"error": {{"message": "engine died", "code": 500}}}}\n\n'
+def sse(*payloads: str) -> web.Response:
+    body = "".join(f"data: {payload}\n\n" for payload in payloads)
+    return web.Response(body=body.encode(), content_type="text/event-stream")
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
 
-    chunks = await client(handler).stream("/chat/completions", REQUEST, ChatCompletionChunk)
+CHUNK = json.dumps(
+    {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
+     "choices": [{"index": 0, "delta": {"content": "a"}, "logprobs": None, "finish_reason": None}]}
+)  # fmt: skip
+
+
+async def test_raw_stream_passes_payloads_and_stops_at_done(backend) -> None:  # type: ignore[no-untyped-def]
+    remote = client(await backend(scripted(sse(CHUNK, CHUNK, "[DONE]", "after-done"))))
+    payloads = [p async for p in await remote.stream_raw("/chat/completions", b"{}")]
+    assert payloads == [CHUNK.encode(), CHUNK.encode()]
+    await remote.aclose()
+
+
+async def test_stream_error_event_becomes_an_exception(backend) -> None:  # type: ignore[no-untyped-def]
+    remote = client(await backend(scripted(sse(CHUNK, '{"error": {"message": "engine died", "code": 500}}'))))
+    chunks = await remote.stream("/chat/completions", REQUEST, ChatCompletionChunk)
     first = await anext(chunks)
     assert first.choices[0].delta.content == "a"
     with pytest.raises(ProviderFailedError, match="engine died"):
         await anext(chunks)
+    await remote.aclose()
 
 
 async def test_health_reports_an_unreachable_backend() -> None:
-    settings = RemoteEndpointConfig(url=f"http://127.0.0.1:{free_port()}")
-    health = await OpenAIClient(settings, "test backend").health()
+    remote = client(f"http://127.0.0.1:{free_port()}")
+    health = await remote.health()
+    await remote.aclose()
     assert health["status"] == "Error" and "unreachable" in health["message"]

@@ -139,8 +139,11 @@ def test_backend_down_at_start_leaves_the_provider_unhealthy_and_the_stack_servi
                 time.sleep(0.2)
                 ids = {m["id"] for m in httpx.get(f"{base}/v1/models").json()["data"]}
             assert "smol-late" in ids
+            # a cold llama.cpp server's first generation can pass httpx's 5 s default on a loaded machine
             up = httpx.post(
-                f"{base}/v1/chat/completions", json={"model": "late-smol", "messages": MESSAGES, "max_tokens": 4}
+                f"{base}/v1/chat/completions",
+                json={"model": "late-smol", "messages": MESSAGES, "max_tokens": 4},
+                timeout=60,
             )
             assert up.status_code == 200, up.text
             assert httpx.get(f"{base}/v1/providers/late").json()["health"]["status"] == "OK"

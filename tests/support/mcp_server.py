@@ -108,9 +108,9 @@ class McpServers:
 
 
 @contextmanager
-def run_mcp_servers(token: str = "s3cret-token") -> Iterator[McpServers]:
-    """Both servers in a child process until the block ends."""
-    ports = [free_port() for _ in range(3)]
+def run_mcp_servers(token: str = "s3cret-token", ports: list[int] | None = None) -> Iterator[McpServers]:
+    """Both servers in a child process until the block ends (on ``ports``, to restart them in place)."""
+    ports = ports or [free_port() for _ in range(3)]
     process = subprocess.Popen([sys.executable, "-m", "tests.support.mcp_server", *map(str, ports), token])
     try:
         for port in ports:

@@ -1,13 +1,15 @@
 """MCP tool groups through llama-stack-client, against real MCP servers."""
 
 import json
+from pathlib import Path
 
 import httpx
 import llama_stack_client
 import pytest
 from llama_stack_client import LlamaStackClient
 
-from tests.support.mcp_server import McpServers
+from tests.support.mcp_server import McpServers, run_mcp_servers
+from tests.support.server import free_port, run_server
 
 PROVIDER = "model-context-protocol"
 
@@ -130,3 +132,38 @@ def test_unregistered_group_is_a_404(client: LlamaStackClient, mcp: McpServers) 
     assert "'mcp::temporary'" in caught.value.response.json()["detail"]
     with pytest.raises(llama_stack_client.NotFoundError):
         client.toolgroups.get("mcp::temporary")
+
+
+MCP_ONLY = """\
+version: 1
+distribution: mcp-restart-tests
+apis: [tool_runtime]
+providers:
+  tool_runtime:
+    - provider_id: model-context-protocol
+      provider_type: remote::model-context-protocol
+      config: {list_timeout_s: 10, call_timeout_s: 10}
+"""
+
+
+def _add(http: httpx.Client) -> dict:
+    response = http.post("/v1/tool-runtime/invoke", json={"tool_name": "add", "kwargs": {"a": 40, "b": 2}})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_pooled_sessions_survive_an_mcp_server_restart(tmp_path: Path) -> None:
+    # a server of its own: the module's groups offer `add` too
+    ports = [free_port() for _ in range(3)]
+    with run_server(MCP_ONLY, tmp_path) as plugstack, httpx.Client(base_url=plugstack.base_url, timeout=30) as http:
+        with run_mcp_servers(ports=ports) as mcp:
+            group = {"toolgroup_id": "mcp::restarting", "mcp_endpoint": {"uri": mcp.open_url}}
+            assert http.post("/v1/toolgroups", json=group).status_code == 200
+            assert [_add(http)["content"][0]["text"] for _ in range(3)] == ["42"] * 3  # one session, reused
+        with run_mcp_servers(ports=ports):  # the same URL; the pooled session is unknown to the new process
+            restarted = _add(http)
+            assert restarted["content"] == [{"type": "text", "text": "42"}], restarted
+        down = _add(http)  # a tool whose server went away is a result the model reads, not a 5xx
+        assert down["error_code"] == 1 and "cannot be reached" in down["error_message"]
+        with run_mcp_servers(ports=ports):
+            assert _add(http)["content"][0]["text"] == "42"

@@ -1,5 +1,9 @@
-"""A real server with inference (MiniLM embeddings), files and the sqlite-vec vector_io provider."""
+"""A real server with inference (MiniLM embeddings), files and a vector_io provider.
 
+Every test that uses the server runs once per engine: the embedded `inline::sqlite-vec` and
+`remote::chromadb` against a real Chroma server, so the two cannot drift apart."""
+
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -10,6 +14,7 @@ from llama_stack_client import LlamaStackClient
 from openai import OpenAI
 from openai.types import VectorStore
 
+from tests.support.chroma_server import requires_chroma, run_chroma
 from tests.support.server import RunningServer, run_server
 
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
@@ -36,10 +41,10 @@ providers:
     - provider_id: files
       provider_type: inline::localfs
   vector_io:
-    - provider_id: sqlite-vec
-      provider_type: inline::sqlite-vec
+    - provider_id: {{provider_id}}
+      provider_type: {{provider_type}}
       config:
-        default_embedding_model: {EMBEDDING_MODEL}
+        default_embedding_model: {EMBEDDING_MODEL}{{engine_config}}
 registered_resources:
   models:
     - model_id: {EMBEDDING_MODEL}
@@ -53,8 +58,21 @@ registered_resources:
 """
 
 
-def start(state_dir: Path) -> AbstractContextManager[RunningServer]:
-    return run_server(RUN_YAML, state_dir)
+ENGINES = ["sqlite-vec", pytest.param("chromadb", marks=requires_chroma)]
+
+
+def start(state_dir: Path, engine: str, chroma_url: str | None = None) -> AbstractContextManager[RunningServer]:
+    """The server over ``engine``; a Chroma-backed one gets a collection prefix of its own (by
+    state dir), since each stack drops the collections of its prefix that it has no store for."""
+    if engine == "chromadb":
+        prefix = "t" + hashlib.sha256(str(state_dir).encode()).hexdigest()[:12] + "-"
+        engine_config = f"\n        url: {chroma_url}\n        collection_prefix: {prefix}"
+        run_yaml = RUN_YAML.format(
+            provider_id="chromadb", provider_type="remote::chromadb", engine_config=engine_config
+        )
+    else:
+        run_yaml = RUN_YAML.format(provider_id="sqlite-vec", provider_type="inline::sqlite-vec", engine_config="")
+    return run_server(run_yaml, state_dir)
 
 
 def openai_client(server: RunningServer) -> OpenAI:
@@ -72,8 +90,26 @@ def wait_processed(client: OpenAI, store_id: str, timeout: float = 120.0) -> Vec
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    with start(tmp_path_factory.mktemp("vector-io-server")) as running:
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Chroma server for the session; started only when a chromadb test runs."""
+    with run_chroma(tmp_path_factory.mktemp("chroma")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def engine_url(request: pytest.FixtureRequest, engine: str) -> str | None:
+    """The Chroma server's URL for chromadb, nothing for the embedded engine."""
+    return request.getfixturevalue("chroma_url") if engine == "chromadb" else None
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, engine: str, engine_url: str | None) -> Iterator[RunningServer]:
+    with start(tmp_path_factory.mktemp(f"vector-io-{engine}"), engine, engine_url) as running:
         yield running
 
 

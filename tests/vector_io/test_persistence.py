@@ -7,9 +7,9 @@ from llama_stack_client import LlamaStackClient
 from tests.vector_io.conftest import openai_client, start, wait_processed
 
 
-def test_everything_survives_a_restart(tmp_path: Path) -> None:
+def test_everything_survives_a_restart(tmp_path: Path, engine: str, engine_url: str | None) -> None:
     state = tmp_path / "state"
-    with start(state) as server:
+    with start(state, engine, engine_url) as server:
         client = openai_client(server)
         file = client.files.create(file=("lore.md", b"The glimmerfen marsh is home to herons."), purpose="assistants")
         vector_store = client.vector_stores.create(name="kept", metadata={"a": "b"})
@@ -21,7 +21,7 @@ def test_everything_survives_a_restart(tmp_path: Path) -> None:
         gone = client.vector_stores.create(name="deleted")
         client.vector_stores.delete(gone.id)
 
-    with start(state) as server:
+    with start(state, engine, engine_url) as server:
         client = openai_client(server)
         assert client.vector_stores.retrieve(vector_store.id) == before
         assert [s.id for s in client.vector_stores.list().data] == [vector_store.id]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from plugstack import __version__
 
 EXIT_CONFIG_ERROR = 2
+EXIT_STORAGE_UNAVAILABLE = 3
 
 
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +88,15 @@ def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def cmd_run(args: argparse.Namespace) -> int:
     loaded = _load(args)
+    import asyncio
+
+    from plugstack.storage.backends import StorageUnavailableError, check_reachable
+
+    try:  # before the server starts: an unreachable database is one clear line, not a traceback
+        asyncio.run(check_reachable(loaded.config.storage))
+    except StorageUnavailableError as exc:
+        print(f"plugstack: {exc}", file=sys.stderr)
+        return EXIT_STORAGE_UNAVAILABLE
     import faulthandler
 
     import uvicorn
@@ -110,6 +120,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         ssl_certfile=server.tls.certfile if server.tls else None,
         ssl_keyfile=server.tls.keyfile if server.tls else None,
+        http=server.http,
+        loop=server.loop,
     )
     return 0
 

@@ -25,6 +25,7 @@ class PlugstackError(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers: dict[str, str] = {}  # sent with the error response
 
     def body(self, instance: str | None = None) -> ErrorBody:
         return ErrorBody(status=self.status, title=self.title, detail=self.detail, instance=instance)
@@ -38,6 +39,13 @@ class BadRequestError(PlugstackError):
 class UnauthorizedError(PlugstackError):
     status = 401
     title = "Unauthorized"
+
+
+class ForbiddenError(PlugstackError):
+    """The stack's configuration does not let clients do this (whoever they are)."""
+
+    status = 403
+    title = "Forbidden"
 
 
 class NotFoundError(PlugstackError):
@@ -58,6 +66,10 @@ class PayloadTooLargeError(PlugstackError):
 class QuotaExceededError(PlugstackError):
     status = 429
     title = "Too Many Requests"
+
+    def __init__(self, detail: str, retry_after_s: int = 1) -> None:
+        super().__init__(detail)
+        self.headers["Retry-After"] = str(retry_after_s)
 
 
 class ProviderFailedError(PlugstackError):

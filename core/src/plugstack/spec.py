@@ -58,5 +58,6 @@ class ProviderContext(BaseModel):
     deps: dict[Api, Any] = Field(description="routers of the APIs this provider depends on")
     kv: Any = Field(description="a KVStore namespaced to this provider")
     state_dir: Path = Field(description="a directory this provider may write to")
+    stack_state_dir: Path = Field(description="the stack's state directory (the providers' own lie under it)")
     jobs: Any = Field(description="the stack's JobManager")
     registry: Any = Field(description="the stack's ResourceRegistry (routing tables)")

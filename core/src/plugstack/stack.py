@@ -19,9 +19,10 @@ from plugstack.plugins import Catalog
 from plugstack.registry.handles import ProviderHandle
 from plugstack.registry.routing import RoutingTable
 from plugstack.registry.store import ResourceStore
+from plugstack.registry.sync import RegistrySync
 from plugstack.spec import ProviderContext
+from plugstack.storage.backends import StorageBackend, open_backends
 from plugstack.storage.kv import NamespacedKV
-from plugstack.storage.sqlite import SqliteBackend
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,9 @@ class Stack:
 
     loaded: LoadedConfig
     state_dir: Path
-    backends: dict[str, SqliteBackend]
+    backends: dict[str, StorageBackend]
     jobs: JobManager
+    sync_registry: RegistrySync
     handles: list[ProviderHandle] = field(default_factory=list)
     tables: dict[str, RoutingTable] = field(default_factory=dict)
     impls: dict[Api, Any] = field(default_factory=dict)
@@ -54,7 +56,7 @@ class Stack:
                 except Exception:
                     log.exception("provider %s failed to shut down", handle.provider_id)
         for backend in self.backends.values():
-            backend.close()
+            await backend.aclose()
 
 
 def _state_dir(loaded: LoadedConfig) -> Path:
@@ -65,22 +67,22 @@ def _state_dir(loaded: LoadedConfig) -> Path:
     return path
 
 
-def _open_backends(loaded: LoadedConfig, state_dir: Path) -> dict[str, SqliteBackend]:
-    backends = {}
-    for name, backend in loaded.config.storage.backends.items():
-        path = Path(backend.path).expanduser()
-        backends[name] = SqliteBackend(path if path.is_absolute() else state_dir / path)
-    return backends
-
-
 async def build_stack(loaded: LoadedConfig, catalog: Catalog) -> Stack:
     config = loaded.config
     state_dir = _state_dir(loaded)
-    backends = _open_backends(loaded, state_dir)
+    backends = await open_backends(config.storage, state_dir)
     jobs = JobManager(backends[config.storage.jobs])
     await jobs.initialize()
-    stack = Stack(loaded=loaded, state_dir=state_dir, backends=backends, jobs=jobs)
     resource_store = ResourceStore(NamespacedKV(backends[config.storage.registry], "registry"))
+    tables: dict[str, RoutingTable] = {}
+    stack = Stack(
+        loaded=loaded,
+        state_dir=state_dir,
+        backends=backends,
+        jobs=jobs,
+        sync_registry=RegistrySync(resource_store, tables),
+        tables=tables,
+    )
     provider_kv = backends[config.storage.providers]
 
     def dependencies(api: Api) -> set[Api]:
@@ -112,6 +114,7 @@ async def build_stack(loaded: LoadedConfig, catalog: Catalog) -> Stack:
                 },
                 kv=NamespacedKV(provider_kv, f"provider/{entry.provider_id}"),
                 state_dir=state_dir / "providers" / entry.provider_id,
+                stack_state_dir=state_dir,
                 jobs=jobs,
                 registry=stack.tables,
             )

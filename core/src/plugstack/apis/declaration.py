@@ -54,6 +54,7 @@ _DECLARATIONS: dict[Api, str] = {
     Api.vector_io: "plugstack.apis.vector_io.declaration",
     Api.tool_runtime: "plugstack.apis.tool_runtime.declaration",
     Api.agents: "plugstack.apis.agents.declaration",
+    Api.batches: "plugstack.apis.batches.declaration",
 }
 
 

@@ -16,3 +16,4 @@ class Api(StrEnum):
     safety = "safety"
     vector_io = "vector_io"
     tool_runtime = "tool_runtime"
+    batches = "batches"

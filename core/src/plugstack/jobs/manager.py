@@ -2,9 +2,15 @@
 
 CPU-heavy work (training) runs in a child process (``submit``): cancel kills the child's
 whole process group, so it really stops. Work that needs the server's own objects (an eval
-calling the inference router) runs as an asyncio task (``submit_task``): cancel cancels it. On start-up, jobs left
-``scheduled`` or ``in_progress`` by a previous server are marked failed with the reason;
-their progress, artifacts and logs stay readable.
+calling the inference router) runs as an asyncio task (``submit_task``): cancel cancels it.
+
+Several servers may share one job table (PostgreSQL, or one SQLite file). Each manager is a
+*runner* with a row in ``job_runners`` that it refreshes every ``heartbeat_s``, and each job
+row names its owner. Any server lists and follows any job; a cancel for a job another runner
+owns sets the job's ``cancel_requested`` flag, which the owner polls on its heartbeat and acts
+on. Jobs left ``scheduled`` or ``in_progress`` by a runner that is gone (its process is dead on
+this host, or its heartbeat is older than ``stale_after_s``) are marked failed with the reason,
+at start-up and then periodically; their progress, artifacts and logs stay readable.
 """
 
 import asyncio
@@ -13,7 +19,9 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -27,7 +35,14 @@ log = logging.getLogger(__name__)
 
 JOBS_TABLE = "jobs"
 LOGS_TABLE = "job_logs"
+RUNNERS_TABLE = "job_runners"
 KILL_GRACE_S = 3.0
+HEARTBEAT_S = 1.0
+STALE_AFTER_S = 30.0
+HOST = socket.gethostname()
+# Runners alive in this process: a row naming this host and pid but no id here is a previous
+# incarnation (a restarted container keeps its host name and often its pid).
+_LIVE_RUNNERS: set[str] = set()
 
 
 def _now() -> datetime:
@@ -35,8 +50,18 @@ def _now() -> datetime:
 
 
 class JobManager:
-    def __init__(self, store: SqlStore, max_concurrent: int = 1) -> None:
+    def __init__(
+        self,
+        store: SqlStore,
+        max_concurrent: int = 1,
+        heartbeat_s: float = HEARTBEAT_S,
+        stale_after_s: float = STALE_AFTER_S,
+    ) -> None:
         self._store = store
+        self.runner_id = uuid.uuid4().hex
+        self._heartbeat_s = heartbeat_s
+        self._stale_after_s = stale_after_s
+        self._watcher: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(max_concurrent)
         self._processes: dict[str, asyncio.subprocess.Process] = {}
         self._cancelling: set[str] = set()
@@ -58,6 +83,8 @@ class JobManager:
                 "artifacts": ColumnType.JSON,
                 "result": ColumnType.JSON,
                 "error": ColumnType.TEXT,
+                "owner": ColumnType.TEXT,
+                "cancel_requested": ColumnType.INTEGER,
             },
             primary_key="id",
         )
@@ -66,10 +93,22 @@ class JobManager:
             {"job_id": ColumnType.TEXT, "seq": ColumnType.INTEGER, "time": ColumnType.TEXT, "line": ColumnType.TEXT},
             primary_key=None,
         )
-        for status in (JobStatus.scheduled, JobStatus.in_progress):
-            for row in await self._store.fetch_all(JOBS_TABLE, {"status": status.value}):
-                reason = f"the server stopped while the job was {status.value.replace('_', ' ')}"
-                await self._finish(row["id"], JobStatus.failed, error=reason)
+        await self._store.create_table(
+            RUNNERS_TABLE,
+            {
+                "id": ColumnType.TEXT,
+                "host": ColumnType.TEXT,
+                "pid": ColumnType.INTEGER,
+                "heartbeat_at": ColumnType.REAL,
+            },
+            primary_key="id",
+        )
+        await self._store.insert(
+            RUNNERS_TABLE, {"id": self.runner_id, "host": HOST, "pid": os.getpid(), "heartbeat_at": time.time()}
+        )
+        _LIVE_RUNNERS.add(self.runner_id)
+        await self._fail_orphans()
+        self._watcher = asyncio.create_task(self._watch())
 
     async def submit(self, kind: str, target: str, params: dict[str, Any], job_id: str | None = None) -> Job:
         """Queue ``target`` ("module:function") to run in a child process; returns at once."""
@@ -94,14 +133,17 @@ class JobManager:
         if await self._store.fetch_one(JOBS_TABLE, {"id": job_id}) is not None:
             raise ConflictError(f"job {job_id!r} already exists")
         job = Job(id=job_id, kind=kind, status=JobStatus.scheduled, created_at=_now(), params=params)
-        await self._store.insert(JOBS_TABLE, _to_row(job))
+        await self._store.insert(JOBS_TABLE, {**_to_row(job), "owner": self.runner_id, "cancel_requested": 0})
         return job
 
     async def get(self, job_id: str) -> Job:
+        return _from_row(await self._row(job_id))
+
+    async def _row(self, job_id: str) -> dict[str, Any]:
         row = await self._store.fetch_one(JOBS_TABLE, {"id": job_id})
         if row is None:
             raise NotFoundError(f"job {job_id!r} not found")
-        return _from_row(row)
+        return row
 
     async def list_jobs(self, kind: str | None = None) -> list[Job]:
         rows = await self._store.fetch_all(JOBS_TABLE, {"kind": kind} if kind else None, order_by="created_at")
@@ -113,9 +155,17 @@ class JobManager:
         return [JobLogLine(seq=r["seq"], time=r["time"], line=r["line"]) for r in rows]
 
     async def cancel(self, job_id: str) -> Job:
-        job = await self.get(job_id)
-        if job.status.finished:
-            return job
+        """Stop the job wherever it runs; returns its state (cancelled, unless it finished first)."""
+        row = await self._row(job_id)
+        if JobStatus(row["status"]).finished:
+            return _from_row(row)
+        if row["owner"] == self.runner_id:
+            return await self._cancel_here(job_id)
+        return await self._cancel_elsewhere(job_id, row["owner"])
+
+    async def _cancel_here(self, job_id: str) -> Job:
+        if (await self.get(job_id)).status.finished:  # finished while the request was on its way
+            return await self.get(job_id)
         self._cancelling.add(job_id)
         process = self._processes.get(job_id)
         if process is None:  # an in-process task, or a child job still waiting for a slot
@@ -133,6 +183,62 @@ class JobManager:
                     await task
         return await self.get(job_id)
 
+    async def _cancel_elsewhere(self, job_id: str, owner: str | None) -> Job:
+        """Flag the job for its owner to stop, and wait (a few heartbeats) for it to report back;
+        a job whose owner is gone is cancelled here."""
+        if not await self._runner_alive(owner):
+            await self._finish(job_id, JobStatus.cancelled)
+            return await self.get(job_id)
+        await self._store.update(JOBS_TABLE, {"cancel_requested": 1}, {"id": job_id})
+        deadline = time.monotonic() + 2 * self._heartbeat_s + KILL_GRACE_S + 2
+        job = await self.get(job_id)
+        while not job.status.finished and time.monotonic() < deadline:
+            await asyncio.sleep(min(0.1, self._heartbeat_s))
+            job = await self.get(job_id)
+        return job
+
+    async def _watch(self) -> None:
+        """The heartbeat: tell other runners this one lives, act on their cancel requests for its
+        jobs, and fail the jobs of runners that are gone."""
+        next_sweep = time.monotonic() + self._stale_after_s / 2
+        while True:
+            await asyncio.sleep(self._heartbeat_s)
+            try:
+                await self._store.update(RUNNERS_TABLE, {"heartbeat_at": time.time()}, {"id": self.runner_id})
+                for row in await self._store.fetch_all(JOBS_TABLE, {"owner": self.runner_id, "cancel_requested": 1}):
+                    await self._cancel_here(row["id"])
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + self._stale_after_s / 2
+                    await self._fail_orphans()
+            except Exception:  # the storage may be unreachable for a while: try again next beat
+                log.exception("job runner heartbeat failed")
+
+    async def _runner_alive(self, runner_id: str | None) -> bool:
+        runner = await self._store.fetch_one(RUNNERS_TABLE, {"id": runner_id}) if runner_id else None
+        return runner is not None and self._alive(runner)
+
+    def _alive(self, runner: dict[str, Any]) -> bool:
+        if runner["id"] == self.runner_id:
+            return True
+        if runner["host"] == HOST:
+            this_process = runner["pid"] == os.getpid()
+            if (this_process and runner["id"] not in _LIVE_RUNNERS) or not (this_process or _pid_alive(runner["pid"])):
+                return False
+        return time.time() - runner["heartbeat_at"] < self._stale_after_s
+
+    async def _fail_orphans(self) -> None:
+        """Fail the unfinished jobs whose runner is gone, and forget such runners."""
+        runners = {row["id"]: row for row in await self._store.fetch_all(RUNNERS_TABLE)}
+        alive = {runner_id for runner_id, row in runners.items() if self._alive(row)}
+        for status in (JobStatus.scheduled, JobStatus.in_progress):
+            for row in await self._store.fetch_all(JOBS_TABLE, {"status": status.value}):
+                if row["owner"] not in alive:
+                    reason = f"the server stopped while the job was {status.value.replace('_', ' ')}"
+                    # only if still in that state: its owner may have finished it meanwhile
+                    await self._finish(row["id"], JobStatus.failed, error=reason, expected=status)
+        for runner_id in runners.keys() - alive:
+            await self._store.delete(RUNNERS_TABLE, {"id": runner_id})
+
     async def wait(self, job_id: str, timeout: float | None = None) -> Job:
         task = self._tasks.get(job_id)
         if task is not None:
@@ -140,6 +246,10 @@ class JobManager:
         return await self.get(job_id)
 
     async def shutdown(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
         for job_id, process in list(self._processes.items()):
             await _kill(process)
             await self._finish(job_id, JobStatus.failed, error="the server shut down while the job was running")
@@ -150,6 +260,8 @@ class JobManager:
                     await task
                 if not (await self.get(job_id)).status.finished:
                     await self._finish(job_id, JobStatus.failed, error="the server shut down while the job was running")
+        await self._store.delete(RUNNERS_TABLE, {"id": self.runner_id})
+        _LIVE_RUNNERS.discard(self.runner_id)
 
     async def _run_task(self, job_id: str, work: Callable[["TaskReporter"], Awaitable[Any]]) -> None:
         await self._store.update(
@@ -237,11 +349,25 @@ class JobManager:
         self._log_seq[job_id] = seq + 1
         await self._store.insert(LOGS_TABLE, {"job_id": job_id, "seq": seq, "time": _now().isoformat(), "line": line})
 
-    async def _finish(self, job_id: str, status: JobStatus, result: Any = None, error: str | None = None) -> None:
-        values: dict[str, Any] = {"status": status.value, "completed_at": _now().isoformat(), "error": error}
+    async def _finish(
+        self,
+        job_id: str,
+        status: JobStatus,
+        result: Any = None,
+        error: str | None = None,
+        expected: JobStatus | None = None,
+    ) -> None:
+        """Record the outcome (``expected``: only if the job is still in that state)."""
+        values: dict[str, Any] = {
+            "status": status.value,
+            "completed_at": _now().isoformat(),
+            "error": error,
+            "cancel_requested": 0,
+        }
         if result is not None:
             values["result"] = result
-        await self._store.update(JOBS_TABLE, values, {"id": job_id})
+        where = {"id": job_id} if expected is None else {"id": job_id, "status": expected.value}
+        await self._store.update(JOBS_TABLE, values, where)
 
 
 class TaskReporter:
@@ -273,6 +399,16 @@ async def _kill(process: asyncio.subprocess.Process) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         await process.wait()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _to_row(job: Job) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from plugstack.apis.ids import check_printable
 from plugstack.errors import BadRequestError, ConflictError, not_found
 from plugstack.registry.handles import ProviderHandle
 from plugstack.registry.resources import Resource, ResourceKind
@@ -30,24 +31,55 @@ class RoutingTable:
         self._store = store
         self._providers = {handle.provider_id: handle for handle in providers}
         self._resources: dict[str, Resource] = {}
+        self._stored: dict[str, str] = {}  # identifier -> its JSON in the store, as last seen
         self._announced: dict[str, set[str]] = {}  # provider_id -> ids it announced itself
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
         """Restore persisted registrations, telling each provider about its own again."""
-        for resource in await self._store.load_all(self.kind):
-            handle = self._providers.get(resource.provider_id)
-            if handle is None:  # its provider is no longer configured: keep it stored, unserved
-                continue
-            hook = getattr(handle.impl, "register_resource", None)
-            if hook is not None:
-                try:
-                    resource = await hook(resource) or resource
-                except Exception as exc:  # noqa: BLE001 - one bad resource must not stop start-up
-                    log.warning("%s %r could not be restored: %s", self.kind.type, resource.identifier, exc)
-            self._resources[resource.identifier] = resource
+        await self.reload()
         for provider_id in self._providers:
             await self.refresh(provider_id)
+
+    async def reload(self) -> None:
+        """Bring the table in step with the store: what another server sharing it registered or
+        unregistered is served or dropped here too, its provider told as at start-up."""
+        persisted = {resource.identifier: resource for resource in await self._store.load_all(self.kind)}
+        async with self._lock:
+            for identifier in self._stored.keys() - persisted.keys():
+                await self._drop(identifier)
+            for identifier, resource in persisted.items():
+                stored = resource.model_dump_json()
+                if self._stored.get(identifier) == stored:
+                    continue
+                if identifier in self._stored:
+                    await self._drop(identifier)
+                self._stored[identifier] = stored
+                await self._restore(resource)
+
+    async def _restore(self, resource: Resource) -> None:
+        handle = self._providers.get(resource.provider_id)
+        if handle is None:  # its provider is no longer configured: keep it stored, unserved
+            return
+        hook = getattr(handle.impl, "register_resource", None)
+        if hook is not None:
+            try:
+                resource = await hook(resource) or resource
+            except Exception as exc:  # noqa: BLE001 - one bad resource must not stop start-up
+                log.warning("%s %r could not be restored: %s", self.kind.type, resource.identifier, exc)
+        self._resources[resource.identifier] = resource
+
+    async def _drop(self, identifier: str) -> None:
+        """Stop serving a registration another server removed (the store already lacks it)."""
+        del self._stored[identifier]
+        resource = self._resources.pop(identifier, None)
+        handle = self._providers.get(resource.provider_id) if resource else None
+        hook = getattr(handle.impl, "unregister_resource", None) if handle else None
+        if hook is not None:
+            try:
+                await hook(resource)
+            except Exception as exc:  # noqa: BLE001 - the registration is gone either way
+                log.warning("%s %r could not be unloaded: %s", self.kind.type, identifier, exc)
 
     async def refresh(self, provider_id: str) -> None:
         """Serve what the provider announces (``list_resources``), replacing its last list.
@@ -111,6 +143,7 @@ class RoutingTable:
         (calls to them answer 503 with the reason, not 404)."""
         provider_id = self._provider_id(request)
         resource = self.kind.build(request, provider_id)
+        check_printable(resource.identifier, self.kind.id_field)
         async with self._lock:
             existing = self._resources.get(resource.identifier)
             if existing is not None:
@@ -129,6 +162,7 @@ class RoutingTable:
             if hook is not None:
                 resource = await hook(resource) or resource
             await self._store.put(self.kind, resource)
+            self._stored[resource.identifier] = resource.model_dump_json()
             self._resources[resource.identifier] = resource
             return resource
 
@@ -141,6 +175,7 @@ class RoutingTable:
         if hook is not None:
             await hook(resource)
         await self._store.delete(self.kind, resource.identifier)
+        self._stored.pop(resource.identifier, None)
         del self._resources[resource.identifier]
         for announced in self._announced.values():
             announced.discard(resource.identifier)

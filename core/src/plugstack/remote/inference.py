@@ -2,8 +2,8 @@
 
 An adapter (``remote::vllm`` and later ones) is this class plus its own config and name;
 only what a backend does differently (extra request fields, model metadata) is overridden.
-Requests pass through unchanged but for the model id; streamed chunks are validated once and
-handed on.
+Requests pass through unchanged but for the model id. The HTTP routes take `relay`: the
+backend's bytes come back as they are, the model id aside; in-process callers get models.
 
 Model discovery: the stack's model routing table calls ``list_resources("model")`` when it
 loads, and the adapter asks the table to refresh every ``discovery_interval_s``, so a backend
@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from typing import Any
 
 from pydantic import Field
@@ -26,10 +27,13 @@ from plugstack.apis.inference.models import (
     CompletionRequest,
     EmbeddingsRequest,
     EmbeddingsResponse,
+    SamplingParams,
 )
 from plugstack.errors import BadRequestError, PlugstackError
 from plugstack.registry.resources import Resource
-from plugstack.remote.openai_client import OpenAIClient, RemoteEndpointConfig
+from plugstack.remote.openai_client import OpenAIClient, RemoteEndpointConfig, encode
+from plugstack.remote.relay import Relayed, RelayedJson, RelayedStream, RelayRequest
+from plugstack.remote.rename import rename_model
 
 log = logging.getLogger(__name__)
 
@@ -124,26 +128,47 @@ class RemoteInference:
     def prepare_completion(self, request: CompletionRequest) -> CompletionRequest:
         return request
 
+    def _outgoing(self, request: RelayRequest) -> tuple[str, RelayRequest]:
+        """The backend path and the request as the backend gets it."""
+        if isinstance(request, ChatCompletionRequest):
+            if request.response_format is not None and request.response_format.type == "grammar":
+                raise BadRequestError(
+                    f"response_format: {self.client.name} is reached through the OpenAI API, which has no grammars"
+                )
+            return "/chat/completions", self.prepare_chat(request)
+        if isinstance(request, CompletionRequest):
+            return "/completions", self.prepare_completion(request)
+        return "/embeddings", request
+
+    async def relay(self, request: RelayRequest, client_model: str) -> Relayed:
+        path, outgoing = self._outgoing(request)
+        if isinstance(outgoing, SamplingParams) and outgoing.stream:
+            payloads = await self.client.stream_raw(path, encode(outgoing))
+            return RelayedStream(_renamed(payloads, client_model))
+        return RelayedJson(rename_model(await self.client.post_raw(path, encode(outgoing)), client_model))
+
     async def chat_completion(
         self, request: ChatCompletionRequest
     ) -> ChatCompletion | AsyncIterator[ChatCompletionChunk]:
-        if request.response_format is not None and request.response_format.type == "grammar":
-            raise BadRequestError(
-                f"response_format: {self.client.name} is reached through the OpenAI API, which has no grammars"
-            )
-        request = self.prepare_chat(request)
+        path, outgoing = self._outgoing(request)
         if request.stream:
-            return await self.client.stream("/chat/completions", request, ChatCompletionChunk)
-        return await self.client.post("/chat/completions", request, ChatCompletion)
+            return await self.client.stream(path, outgoing, ChatCompletionChunk)
+        return await self.client.post(path, outgoing, ChatCompletion)
 
     async def completion(self, request: CompletionRequest) -> Completion | AsyncIterator[Completion]:
-        request = self.prepare_completion(request)
+        path, outgoing = self._outgoing(request)
         if request.stream:
-            return await self.client.stream("/completions", request, Completion)
-        return await self.client.post("/completions", request, Completion)
+            return await self.client.stream(path, outgoing, Completion)
+        return await self.client.post(path, outgoing, Completion)
 
     async def embeddings(self, request: EmbeddingsRequest) -> EmbeddingsResponse:
         return await self.client.post("/embeddings", request, EmbeddingsResponse)
 
     async def health(self) -> dict[str, Any]:
         return await self.client.health()
+
+
+async def _renamed(payloads: AsyncIterator[bytes], name: str) -> AsyncIterator[bytes]:
+    async with aclosing(payloads):  # type: ignore[type-var]
+        async for payload in payloads:
+            yield rename_model(payload, name)

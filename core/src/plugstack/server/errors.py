@@ -1,6 +1,6 @@
-"""Every error response carries the seed's `Error` body: {status, title, detail, instance}."""
+"""Every error response carries the seed's `Error` body: {status, title, detail, instance}.
 
-import logging
+Exceptions nothing here handles become 500s in `server.failsafe`, outside the routes."""
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -8,8 +8,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from plugstack.errors import BadRequestError, ErrorBody, PlugstackError
-
-log = logging.getLogger(__name__)
 
 
 def error_response(body: ErrorBody, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -34,7 +32,7 @@ def describe_validation(exc: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlugstackError)
     async def on_plugstack_error(request: Request, exc: PlugstackError) -> JSONResponse:
-        return error_response(exc.body(instance=request.url.path))
+        return error_response(exc.body(instance=request.url.path), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -42,17 +40,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "Error")
+        title = {404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large"}.get(exc.status_code, "Error")
         detail = str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no route {request.method} {request.url.path}; GET /v1/inspect/routes lists them"
         body = ErrorBody(status=exc.status_code, title=title, detail=detail, instance=request.url.path)
         return error_response(body, headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        body = ErrorBody(
-            status=500, title="Internal Server Error", detail=f"{type(exc).__name__}: {exc}", instance=request.url.path
-        )
-        return error_response(body)

@@ -4,17 +4,12 @@ It is only installed when run.yaml's server section asks for auth or a quota, so
 without them pays nothing.
 """
 
-import json
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 from plugstack.config.schema import AuthConfig, QuotaConfig
-from plugstack.errors import ErrorBody
+from plugstack.server.asgi import ASGIApp, Receive, Scope, Send, header, send_error
 
-Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 OPEN_PATHS = frozenset({"/v1/health"})
 WINDOW_S = 60.0
 
@@ -26,15 +21,13 @@ class GuardMiddleware:
         self.quota = quota
         self.calls: dict[str, deque[float]] = {}
 
-    async def __call__(
-        self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
-    ) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
         token = _bearer(scope)
         if self.keys is not None and token not in self.keys:
-            await _reject(
+            await send_error(
                 send, scope, 401, "Unauthorized", "a valid 'Authorization: Bearer <api key>' header is required"
             )
             return
@@ -45,7 +38,7 @@ class GuardMiddleware:
                 detail = (
                     f"quota of {self.quota.requests_per_minute} requests per minute exceeded; retry in {wait:.0f} s"
                 )
-                await _reject(send, scope, 429, "Too Many Requests", detail, {"retry-after": f"{wait:.0f}"})
+                await send_error(send, scope, 429, "Too Many Requests", detail, {"retry-after": f"{wait:.0f}"})
                 return
         await self.app(scope, receive, send)
 
@@ -62,25 +55,8 @@ class GuardMiddleware:
 
 
 def _bearer(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() if scheme.lower() == "bearer" else None
-    return None
-
-
-async def _reject(
-    send: Callable[[Any], Awaitable[None]],
-    scope: Scope,
-    status: int,
-    title: str,
-    detail: str,
-    extra_headers: dict[str, str] | None = None,
-) -> None:
-    body = json.dumps(
-        ErrorBody(status=status, title=title, detail=detail, instance=scope["path"]).model_dump()
-    ).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    headers += [(k.encode(), v.encode()) for k, v in (extra_headers or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    value = header(scope, b"authorization")
+    if value is None:
+        return None
+    scheme, _, token = value.decode("latin-1").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None

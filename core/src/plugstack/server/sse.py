@@ -3,11 +3,14 @@
 Each item is ``data: {json}\\n\\n``; the stream ends with ``data: [DONE]``. A failure
 mid-stream cannot change the status code any more, so it becomes a final event carrying the
 `Error` body instead, and the stream still ends cleanly. The first item is awaited before
-the response starts, so a failure up front is still an ordinary HTTP error.
+the response starts, so a failure up front is still an ordinary HTTP error. Items are models
+(serialised here) or, relayed from a backend, JSON payloads already (sent as they are).
 """
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
+from typing import TypeVar
 
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
@@ -16,32 +19,56 @@ from plugstack.errors import PlugstackError, ProviderFailedError
 
 log = logging.getLogger(__name__)
 
+Item = TypeVar("Item")
+HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
-def _encode(item: BaseModel) -> bytes:
-    return b"data: " + item.model_dump_json(exclude_none=True).encode() + b"\n\n"
+
+def _model_payload(item: BaseModel) -> bytes:
+    return item.model_dump_json(exclude_none=True).encode()
+
+
+def _as_is(payload: bytes) -> bytes:
+    return payload
 
 
 async def _events(
-    first: BaseModel | None, items: AsyncIterator[BaseModel], path: str, done_sentinel: bool = True
+    first: Item | None,
+    items: AsyncIterator[Item],
+    payload: Callable[[Item], bytes],
+    path: str,
+    done_sentinel: bool,
 ) -> AsyncIterator[bytes]:
-    if first is not None:
-        yield _encode(first)
-    try:
-        async for item in items:
-            yield _encode(item)
-    except Exception as exc:
-        error = exc if isinstance(exc, PlugstackError) else ProviderFailedError(f"{type(exc).__name__}: {exc}")
-        if not isinstance(exc, PlugstackError):
-            log.exception("stream for %s failed", path)
-        body = error.body(instance=path).model_dump_json(exclude_none=True)
-        yield b'data: {"error": ' + body.encode() + b"}\n\n"
+    async with aclosing(items):  # type: ignore[type-var]
+        if first is not None:
+            yield b"data: " + payload(first) + b"\n\n"
+        try:
+            async for item in items:
+                yield b"data: " + payload(item) + b"\n\n"
+        except Exception as exc:
+            error = exc if isinstance(exc, PlugstackError) else ProviderFailedError(f"{type(exc).__name__}: {exc}")
+            if not isinstance(exc, PlugstackError):
+                log.exception("stream for %s failed", path)
+            body = error.body(instance=path).model_dump_json(exclude_none=True)
+            yield b'data: {"error": ' + body.encode() + b"}\n\n"
     if done_sentinel:
         yield b"data: [DONE]\n\n"
 
 
+async def _response(
+    items: AsyncIterator[Item], payload: Callable[[Item], bytes], path: str, done_sentinel: bool
+) -> StreamingResponse:
+    first = await anext(items, None)
+    events = _events(first, items, payload, path, done_sentinel)
+    return StreamingResponse(events, media_type="text/event-stream", headers=HEADERS)
+
+
 async def sse_response(items: AsyncIterator[BaseModel], path: str, done_sentinel: bool = True) -> StreamingResponse:
     """``done_sentinel=False`` leaves out ``[DONE]``, for clients that JSON-decode every event."""
-    first = await anext(items, None)
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    events = _events(first, items, path, done_sentinel)
-    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+    return await _response(items, _model_payload, path, done_sentinel)
+
+
+async def relayed_sse_response(
+    payloads: AsyncIterator[bytes], path: str, done_sentinel: bool = True
+) -> StreamingResponse:
+    """A backend's event payloads, relayed byte for byte."""
+    return await _response(payloads, _as_is, path, done_sentinel)

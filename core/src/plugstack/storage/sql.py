@@ -1,5 +1,5 @@
-"""The table interface for structured state (jobs, logs). Callers never write SQL, so a
-PostgreSQL backend can implement it without touching them."""
+"""The table interface for structured state (jobs, logs). Callers never write SQL, so every
+backend (SQLite, PostgreSQL) implements it without touching them."""
 
 from enum import StrEnum
 from typing import Any, Protocol
@@ -8,18 +8,22 @@ Row = dict[str, Any]
 
 
 class ColumnType(StrEnum):
-    TEXT = "TEXT"
-    INTEGER = "INTEGER"
-    REAL = "REAL"
-    JSON = "JSON"  # any JSON-serialisable value, decoded on read
+    TEXT = "TEXT"  # ordered by code point on every backend
+    INTEGER = "INTEGER"  # 64-bit
+    REAL = "REAL"  # double precision
+    JSON = "JSON"  # any JSON-serialisable value, decoded on read; cannot be filtered on
 
 
 class SqlStore(Protocol):
-    async def create_table(self, table: str, columns: dict[str, ColumnType], primary_key: str | None) -> None: ...
+    async def create_table(self, table: str, columns: dict[str, ColumnType], primary_key: str | None) -> None:
+        """Create the table, or add the columns an existing one lacks (a newer plugstack's)."""
+        ...
 
     async def insert(self, table: str, row: Row) -> None: ...
 
-    async def update(self, table: str, values: Row, where: Row) -> int: ...
+    async def update(self, table: str, values: Row, where: Row) -> int:
+        """Rows changed. ``where`` is equality on every column named (so a compare-and-set)."""
+        ...
 
     async def fetch_all(
         self,

@@ -4,22 +4,21 @@ Statements are sub-millisecond local calls, run under a lock on one shared conne
 """
 
 import json
-import re
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
+from plugstack.storage import statements
 from plugstack.storage.sql import ColumnType, Row
+from plugstack.storage.statements import Dialect, TableColumns
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BUSY_TIMEOUT_MS = 5000
-
-
-def _name(identifier: str) -> str:
-    if not _IDENTIFIER.match(identifier):
-        raise ValueError(f"not a valid SQL identifier: {identifier!r}")
-    return identifier
+DIALECT = Dialect(
+    mark="?",
+    types={ColumnType.TEXT: "TEXT", ColumnType.INTEGER: "INTEGER", ColumnType.REAL: "REAL", ColumnType.JSON: "TEXT"},
+    no_limit=-1,
+)
 
 
 class SqliteBackend:
@@ -32,7 +31,7 @@ class SqliteBackend:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._lock = threading.Lock()
-        self._json_columns: dict[str, set[str]] = {}
+        self._columns = TableColumns()
 
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         with self._lock:
@@ -41,6 +40,9 @@ class SqliteBackend:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    async def aclose(self) -> None:
+        self.close()
 
     # KVStore
     async def get(self, key: str) -> str | None:
@@ -60,44 +62,31 @@ class SqliteBackend:
 
     # SqlStore
     async def create_table(self, table: str, columns: dict[str, ColumnType], primary_key: str | None) -> None:
-        parts = []
-        for column, kind in columns.items():
-            sql_type = "TEXT" if kind == ColumnType.JSON else kind.value
-            suffix = " PRIMARY KEY" if column == primary_key else ""
-            parts.append(f"{_name(column)} {sql_type}{suffix}")
-        self._run(f"CREATE TABLE IF NOT EXISTS {_name(table)} ({', '.join(parts)})")
-        self._json_columns[table] = {c for c, kind in columns.items() if kind == ColumnType.JSON}
+        with self._lock:
+            self._conn.execute(statements.create_table(DIALECT, table, columns, primary_key))
+            existing = {row[1] for row in self._conn.execute(f"PRAGMA table_info({statements.name(table)})")}
+            for column, kind in columns.items():
+                if column not in existing:
+                    self._conn.execute(statements.add_column(DIALECT, table, column, kind))
+        self._columns.declare(table, columns)
 
     def _encode(self, table: str, row: Row) -> Row:
-        json_columns = self._json_columns.get(table, set())
+        json_columns = self._columns.json_columns(table)
         return {k: json.dumps(v) if k in json_columns and v is not None else v for k, v in row.items()}
 
-    def _decode(self, table: str, row: sqlite3.Row | tuple[Any, ...], names: list[str]) -> Row:
-        json_columns = self._json_columns.get(table, set())
+    def _decode(self, table: str, row: tuple[Any, ...], names: list[str]) -> Row:
+        json_columns = self._columns.json_columns(table)
         return {
             name: json.loads(value) if name in json_columns and value is not None else value
             for name, value in zip(names, row, strict=True)
         }
 
-    @staticmethod
-    def _where(where: Row | None) -> tuple[str, tuple[Any, ...]]:
-        if not where:
-            return "", ()
-        clause = " AND ".join(f"{_name(column)} = ?" for column in where)
-        return f" WHERE {clause}", tuple(where.values())
-
     async def insert(self, table: str, row: Row) -> None:
-        encoded = self._encode(table, row)
-        columns = ", ".join(_name(c) for c in encoded)
-        marks = ", ".join("?" for _ in encoded)
-        self._run(f"INSERT INTO {_name(table)} ({columns}) VALUES ({marks})", tuple(encoded.values()))
+        self._run(*statements.insert(DIALECT, table, self._encode(table, row)))
 
     async def update(self, table: str, values: Row, where: Row) -> int:
-        encoded = self._encode(table, values)
-        assignments = ", ".join(f"{_name(c)} = ?" for c in encoded)
-        clause, params = self._where(where)
-        cursor = self._run(f"UPDATE {_name(table)} SET {assignments}{clause}", (*encoded.values(), *params))
-        return cursor.rowcount
+        self._columns.check_filter(table, where)
+        return self._run(*statements.update(DIALECT, table, self._encode(table, values), where)).rowcount
 
     async def fetch_all(
         self,
@@ -107,13 +96,8 @@ class SqliteBackend:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Row]:
-        clause, params = self._where(where)
-        sql = f"SELECT * FROM {_name(table)}{clause}"
-        if order_by:
-            sql += f" ORDER BY {_name(order_by)}"
-        if limit is not None or offset:
-            sql += " LIMIT ? OFFSET ?"
-            params = (*params, -1 if limit is None else limit, offset)
+        self._columns.check_filter(table, where)
+        sql, params = statements.select(DIALECT, table, where, order_by, limit, offset)
         with self._lock:
             cursor = self._conn.execute(sql, params)
             names = [d[0] for d in cursor.description]
@@ -129,5 +113,5 @@ class SqliteBackend:
         ``delete(key)`` when called with a key alone (a second definition would shadow the first)."""
         if where is None:
             return self._run("DELETE FROM kv WHERE key = ?", (table,)).rowcount
-        clause, params = self._where(where)
-        return self._run(f"DELETE FROM {_name(table)}{clause}", params).rowcount
+        self._columns.check_filter(table, where)
+        return self._run(*statements.delete(DIALECT, table, where)).rowcount

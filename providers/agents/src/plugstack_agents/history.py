@@ -9,6 +9,8 @@ from plugstack.apis.agents.items import (
     FunctionCallItem,
     FunctionCallOutputItem,
     Item,
+    McpApprovalRequestItem,
+    McpApprovalResponseItem,
     McpCallItem,
     MessageItem,
 )
@@ -46,8 +48,10 @@ def search_text(item: FileSearchCallItem) -> str:
 
 def chat_messages(instructions: str | None, items: list[Item]) -> list[ChatMessage]:
     """Consecutive function calls become one assistant message with ``tool_calls``; their
-    outputs become ``tool`` messages; developer messages are system messages to templates."""
+    outputs become ``tool`` messages; developer messages are system messages to templates. A denied
+    approval becomes the call and a tool message saying so (an approved one is its ``mcp_call``)."""
     messages = [ChatMessage(role="system", content=instructions)] if instructions else []
+    asked = {item.id: item for item in items if isinstance(item, McpApprovalRequestItem)}
     for item in items:
         if isinstance(item, MessageItem):
             role = "system" if item.role == "developer" else item.role
@@ -74,6 +78,13 @@ def chat_messages(instructions: str | None, items: list[Item]) -> list[ChatMessa
             messages.append(ChatMessage(role="assistant", content=None, tool_calls=[call]))
             result = item.output if item.error is None else f"error: {item.error}"
             messages.append(ChatMessage(role="tool", tool_call_id=item.id or item.name, content=result or ""))
+        elif isinstance(item, McpApprovalResponseItem) and not item.approve and item.approval_request_id in asked:
+            request = asked[item.approval_request_id]
+            call_id = request.id or request.name
+            call = ToolCall(id=call_id, function=ToolCallFunction(name=request.name, arguments=request.arguments))
+            messages.append(ChatMessage(role="assistant", content=None, tool_calls=[call]))
+            denied = "error: the user denied this call" + (f": {item.reason}" if item.reason else "")
+            messages.append(ChatMessage(role="tool", tool_call_id=call_id, content=denied))
     return messages
 
 
@@ -92,7 +103,9 @@ def chat_tool_choice(request: CreateResponseRequest, items: list[Item], offered:
     if not offered:
         return None
     choice = request.tool_choice
-    after_tool_output = bool(items) and isinstance(items[-1], FunctionCallOutputItem | McpCallItem | FileSearchCallItem)
+    after_tool_output = bool(items) and isinstance(
+        items[-1], FunctionCallOutputItem | McpCallItem | FileSearchCallItem | McpApprovalResponseItem
+    )
     if after_tool_output:
         return "none" if choice == "none" else "auto"
     if isinstance(choice, FunctionChoice):

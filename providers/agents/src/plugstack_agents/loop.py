@@ -5,8 +5,10 @@ the same run with the events drained, so both behave alike.
 Server-side tools (an MCP server's, a registered tool group's) run here between model calls, as
 ``mcp_call`` items, up to ``max_infer_iters`` model calls; then the response completes with what
 it has. Function tools are the caller's: a call ends the response (``function_call`` items), and
-the caller answers with ``function_call_output`` items in its next request. Guardrail shields check
-the input before the first model call and the answer before it is sent (an answer under output
+the caller answers with ``function_call_output`` items in its next request. A call of an ``mcp``
+tool that requires approval ends the response the same way (an ``mcp_approval_request`` item);
+the next request's ``mcp_approval_response`` runs it (approved) or tells the model it was denied.
+Guardrail shields check the input before the first model call and the answer before it is sent (an answer under output
 guardrails is held back until checked, then sent whole or replaced by a refusal).
 """
 
@@ -22,6 +24,8 @@ from plugstack.apis.agents.items import (
     FileSearchCallItem,
     FunctionCallItem,
     Item,
+    McpApprovalRequestItem,
+    McpApprovalResponseItem,
     McpCallItem,
     McpListToolsItem,
     MessageItem,
@@ -32,7 +36,7 @@ from plugstack.apis.agents.items import (
 from plugstack.apis.agents.responses import CreateResponseRequest, ResponseError, ResponseObject, ResponseUsage
 from plugstack.apis.inference.models import ChatCompletionRequest, ChatMessage, StreamOptions
 from plugstack.apis.safety.models import SafetyViolation
-from plugstack.errors import PlugstackError, ProviderFailedError
+from plugstack.errors import BadRequestError, PlugstackError, ProviderFailedError
 from plugstack_agents.events import EventWriter
 from plugstack_agents.history import chat_messages, chat_tool_choice, chat_tools, response_format
 
@@ -66,6 +70,7 @@ class ServerTool:
     label: str  # the mcp tool's server_label, or the tool group's id
     invoke: Callable[[dict[str, Any]], Awaitable[Any]]  # kwargs -> ToolInvocationResult | [FileSearchResult]
     kind: Literal["mcp_call", "file_search_call"] = "mcp_call"  # the output item its calls become
+    needs_approval: bool = False  # an mcp tool's require_approval: its calls wait for the caller's yes
 
 
 @dataclass
@@ -90,6 +95,27 @@ def raise_failure(run: Run) -> None:
     if isinstance(run.failure, PlugstackError):
         raise run.failure
     raise ProviderFailedError(f"{type(run.failure).__name__}: {run.failure}") from run.failure
+
+
+def check_approvals(run: Run) -> None:
+    """Each ``mcp_approval_response`` answers an approval request of an earlier response, and an
+    approved call's tool is offered again by this request; a 400 names what does not fit."""
+    asked = {item.id: item for item in run.context if isinstance(item, McpApprovalRequestItem)}
+    for index, item in enumerate(run.input):
+        if not isinstance(item, McpApprovalResponseItem):
+            continue
+        request = asked.get(item.approval_request_id)
+        if request is None:
+            raise BadRequestError(
+                f"input[{index}].approval_request_id: {item.approval_request_id!r} is not an mcp_approval_request "
+                "of the previous response (continue it with previous_response_id or its conversation)"
+            )
+        tool = run.server_tools.get(request.name)
+        if item.approve and (tool is None or tool.label != request.server_label):
+            raise BadRequestError(
+                f"input[{index}]: the approved call is of {request.name!r} on {request.server_label!r}, which this "
+                "request's tools do not offer; send the same mcp tool again"
+            )
 
 
 @dataclass(frozen=True)
@@ -161,6 +187,8 @@ class AgentLoop:
             yield events.item_added(index, listed)
             yield events.item_done(index, listed)
         items = [*run.context, *run.input]
+        async for event in self._run_approved(run, events, items):
+            yield event
         tools = chat_tools(request, list(run.server_tools.values()))
         for _ in range(request.max_infer_iters):
             calls: list[PendingCall] = []
@@ -169,8 +197,14 @@ class AgentLoop:
             if run.refused:
                 return
             client = [call for call in calls if call.name not in run.server_tools]
+            held = False
             for call in calls:
-                if call.name in run.server_tools:
+                tool = run.server_tools.get(call.name)
+                if tool is not None and tool.needs_approval:
+                    held = True
+                    for event in self._ask_approval(run, events, call, tool):
+                        yield event
+                elif tool is not None:
                     async for event in self._run_server_tool(run, events, call, items):
                         yield event
             # Function tools run on the caller's side: their calls end the response, and the
@@ -178,7 +212,7 @@ class AgentLoop:
             for call in client:
                 for event in self._add_call(run, events, call):
                     yield event
-            if client or not calls:
+            if client or held or not calls:
                 return
         # max_infer_iters reached: the response completes with what it has.
 
@@ -252,8 +286,28 @@ class AgentLoop:
                 yield event
             items.append(message)
 
+    async def _run_approved(self, run: Run, events: EventWriter, items: list[Item]) -> AsyncIterator[Any]:
+        """The calls the caller approved (``mcp_approval_response`` input items), run before the
+        next model call; a denial is left to the history, where the model reads it."""
+        asked = {item.id: item for item in run.context if isinstance(item, McpApprovalRequestItem)}
+        for answer in run.input:
+            if isinstance(answer, McpApprovalResponseItem) and answer.approve:
+                request = asked[answer.approval_request_id]  # checked by check_approvals
+                call = PendingCall(call_id=request.id or "", name=request.name, arguments=request.arguments)
+                async for event in self._run_server_tool(run, events, call, items, approval=request.id):
+                    yield event
+
+    @staticmethod
+    def _ask_approval(run: Run, events: EventWriter, call: PendingCall, tool: ServerTool) -> list[Any]:
+        item = McpApprovalRequestItem(
+            id=new_id("mcpr"), server_label=tool.label, name=call.name, arguments=call.arguments or "{}"
+        )
+        index = len(run.response.output)
+        run.response.output.append(item)
+        return [events.item_added(index, item), events.item_done(index, item)]
+
     async def _run_server_tool(
-        self, run: Run, events: EventWriter, call: PendingCall, items: list[Item]
+        self, run: Run, events: EventWriter, call: PendingCall, items: list[Item], approval: str | None = None
     ) -> AsyncIterator[Any]:
         tool = run.server_tools[call.name]
         arguments = call.arguments or "{}"
@@ -268,7 +322,12 @@ class AgentLoop:
             item = FileSearchCallItem(id=new_id("fs"), queries=[query], status="in_progress")
         else:
             item = McpCallItem(
-                id=new_id("mcp"), server_label=tool.label, name=call.name, arguments=arguments, status="in_progress"
+                id=new_id("mcp"),
+                server_label=tool.label,
+                name=call.name,
+                arguments=arguments,
+                status="in_progress",
+                approval_request_id=approval,
             )
         index = len(run.response.output)
         run.response.output.append(item)

@@ -17,22 +17,31 @@ from plugstack.apis.agents.protocol import Order
 from plugstack.apis.agents.responses import (
     ConversationRef,
     CreateResponseRequest,
+    McpTool,
     ResponseDeleted,
     ResponseList,
     ResponseObject,
     StreamEvent,
+    Tool,
     WebSearchTool,
 )
 from plugstack.apis.cursor import page
+from plugstack.apis.tool_runtime.models import NO_PROVIDER_DATA, ProviderData
 from plugstack.errors import BadRequestError
 from plugstack.registry.routing import RoutingTable
 from plugstack.storage.kv import KVStore
-from plugstack_agents.loop import AgentLoop, Run, raise_failure
+from plugstack_agents.loop import AgentLoop, Run, check_approvals, raise_failure
 from plugstack_agents.server_tools import resolve
 from plugstack_agents.store import AgentStore, StoredResponse
 from plugstack_agents.turns import AgentTurns
 
 log = logging.getLogger(__name__)
+
+
+def _without_secrets(tools: list[Tool]) -> list[Tool]:
+    """The request's tools as the response keeps them: an mcp tool's ``headers`` (credentials) are
+    used for the run and never stored or echoed."""
+    return [t.model_copy(update={"headers": None}) if isinstance(t, McpTool) and t.headers else t for t in tools]
 
 
 def _item_page(items: list[Any], after: str | None, limit: int, order: Order, before: str | None = None) -> ItemList:
@@ -97,8 +106,9 @@ class MetaReferenceAgents(AgentTurns):
             return await self.store.items(request.conversation_id)
         return []
 
-    async def start(self, request: CreateResponseRequest) -> Run:
-        """A checked run of the loop, stored as in progress (when the request stores)."""
+    async def start(self, request: CreateResponseRequest, provider_data: ProviderData = NO_PROVIDER_DATA) -> Run:
+        """A checked run of the loop, stored as in progress (when the request stores);
+        ``provider_data`` reaches the tool calls of the run and nothing else."""
         self._check(request)
         context = await self._context(request)
         raw_input = (
@@ -115,12 +125,12 @@ class MetaReferenceAgents(AgentTurns):
             temperature=request.temperature,
             top_p=request.top_p,
             tool_choice=request.tool_choice,
-            tools=request.tools or [],
+            tools=_without_secrets(request.tools or []),
             text=request.text,
             metadata=request.metadata or {},
             store=request.store,
         )
-        server_tools, listed = await resolve(request, self.tool_runtime, self.vector_io)
+        server_tools, listed = await resolve(request, self.tool_runtime, self.vector_io, provider_data)
         run = Run(
             request=request,
             response=response,
@@ -129,12 +139,15 @@ class MetaReferenceAgents(AgentTurns):
             server_tools=server_tools,
             listed=listed,
         )
+        check_approvals(run)
         if request.store:
             await self.store.save_response(StoredResponse(response=response, context=context, input=run.input))
         return run
 
-    async def create_response(self, request: CreateResponseRequest) -> ResponseObject | AsyncIterator[StreamEvent]:
-        run = await self.start(request)
+    async def create_response(
+        self, request: CreateResponseRequest, provider_data: ProviderData = NO_PROVIDER_DATA
+    ) -> ResponseObject | AsyncIterator[StreamEvent]:
+        run = await self.start(request, provider_data)
         events = self._events(run)
         if request.stream:
             return events

@@ -8,14 +8,12 @@ Client tools end a streamed turn with ``turn_awaiting_input``; ``resume`` answer
 """
 
 import asyncio
-import base64
 import contextlib
 import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any, Literal
-from urllib.parse import unquote_to_bytes
 
 from pydantic import BaseModel
 
@@ -64,7 +62,8 @@ from plugstack.apis.agents.turns import (
     content_text,
     now,
 )
-from plugstack.apis.vector_io.parsing import InvalidFileError, parser_for
+from plugstack.apis.tool_runtime.models import NO_PROVIDER_DATA, ProviderData
+from plugstack.apis.vector_io.documents import decode_data_uri, parse_document, parser_for_mime
 from plugstack.errors import BadRequestError, ConflictError, NotFoundError, ProviderFailedError
 from plugstack.storage.kv import KVStore
 from plugstack_agents.history import search_text
@@ -73,17 +72,6 @@ from plugstack_agents.server_tools import resolve
 from plugstack_agents.store import INTERRUPTED
 
 log = logging.getLogger(__name__)
-
-# Document types beyond text/*, by the file extension whose parser reads them.
-DOCUMENT_TYPES = {
-    "application/json": ".json",
-    "application/yaml": ".txt",
-    "application/x-yaml": ".txt",
-    "application/pdf": ".pdf",
-    "text/html": ".html",
-    "text/csv": ".csv",
-    "text/markdown": ".md",
-}
 
 
 class SessionRecord(BaseModel):
@@ -126,33 +114,16 @@ def _document_text(document: Document, index: int) -> str:
     """A document's text through the vector stores' parsers (HTML without markup, PDF pages, JSON,
     CSV rows); its content is text, text items, or a ``data:`` URI. URLs are not fetched."""
     field = f"documents[{index}]"
-    mime = document.mime_type.split(";")[0].strip().lower()
-    extension = DOCUMENT_TYPES.get(mime) or (".txt" if mime.startswith("text/") else None)
-    if extension is None:
-        served = ", ".join(sorted(DOCUMENT_TYPES))
-        raise BadRequestError(f"{field}.mime_type: {document.mime_type!r} is not served; text/* and {served} are")
+    parse = parser_for_mime(document.mime_type, f"{field}.mime_type")
     content = document.content
     if isinstance(content, dict) and "uri" in content and "type" not in content:
-        data = _data_uri(str(content["uri"]), f"{field}.content.uri")
+        data = decode_data_uri(str(content["uri"]), f"{field}.content.uri")
     else:
         try:
             data = content_text(content, f"{field}.content").encode()  # type: ignore[arg-type]
         except ValueError as exc:
             raise BadRequestError(str(exc)) from None
-    try:
-        return parser_for(f"document{extension}")(data)
-    except InvalidFileError as exc:
-        raise BadRequestError(f"{field}: {exc}") from None
-
-
-def _data_uri(uri: str, field: str) -> bytes:
-    if not uri.startswith("data:"):
-        raise BadRequestError(f"{field}: documents by URL are not fetched by the server; send a data: URI or the text")
-    header, _, payload = uri.partition(",")
-    try:
-        return base64.b64decode(payload, validate=True) if header.endswith(";base64") else unquote_to_bytes(payload)
-    except ValueError:
-        raise BadRequestError(f"{field}: not valid base64") from None
+    return parse_document(parse, data, field)
 
 
 def _input_items(request: CreateTurnRequest, documents: list[str]) -> list[Item]:
@@ -494,7 +465,7 @@ class AgentTurns:
         await self.turn_kv.set(f"turn/{record.turn.session_id}/{record.turn.turn_id}", record.model_dump_json())
 
     async def create_turn(
-        self, agent_id: str, session_id: str, request: CreateTurnRequest
+        self, agent_id: str, session_id: str, request: CreateTurnRequest, provider_data: ProviderData = NO_PROVIDER_DATA
     ) -> Turn | AsyncIterator[TurnStreamChunk]:
         agent = await self._agent(agent_id)
         await self._session(agent_id, session_id)
@@ -505,11 +476,17 @@ class AgentTurns:
         turn = Turn(turn_id=str(uuid.uuid4()), session_id=session_id, input_messages=request.messages)
         record = TurnRecord(turn=turn)
         config = agent.agent_config
-        run = await self.start(_response_request(config, session_id, items, request.tool_config, request.toolgroups))
+        response_request = _response_request(config, session_id, items, request.tool_config, request.toolgroups)
+        run = await self.start(response_request, provider_data)
         return await self._reply(record, run, [], request.stream)
 
     async def resume_turn(
-        self, agent_id: str, session_id: str, turn_id: str, request: ResumeTurnRequest
+        self,
+        agent_id: str,
+        session_id: str,
+        turn_id: str,
+        request: ResumeTurnRequest,
+        provider_data: ProviderData = NO_PROVIDER_DATA,
     ) -> Turn | AsyncIterator[TurnStreamChunk]:
         agent = await self._agent(agent_id)
         record = await self._turn(agent_id, session_id, turn_id)
@@ -534,7 +511,7 @@ class AgentTurns:
         record.turn.steps.append(pending)
         record.pending = None
         first = [_chunk("step_complete", step_type="tool_execution", step_id=pending.step_id, step_details=pending)]
-        run = await self.start(_response_request(agent.agent_config, session_id, outputs, None, None))
+        run = await self.start(_response_request(agent.agent_config, session_id, outputs, None, None), provider_data)
         return await self._reply(record, run, first, request.stream)
 
     async def _reply(

@@ -188,6 +188,11 @@ class LlamaCppInference:
             raise BadRequestError(f"model: {name!r} is not loaded in provider {self.provider_id!r}")
         return loaded
 
+    def context_length(self, name: str) -> int | None:
+        """The model's context in tokens: the router refuses requests that cannot fit it."""
+        loaded = self._models.get(name)
+        return loaded.engine.options.n_ctx if loaded is not None else None
+
     async def health(self) -> dict[str, Any]:
         if self._engine_failures:
             return {"status": "Error", "message": "; ".join(self._engine_failures.values())}

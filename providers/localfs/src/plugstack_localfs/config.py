@@ -1,8 +1,11 @@
 """run.yaml `config` sections of the datasetio providers that serve rows from local storage."""
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from plugstack.net.fetch import FetchPolicy
 
 
 class DatasetSourceConfig(BaseModel):
@@ -35,10 +38,23 @@ class LocalFSConfig(DatasetSourceConfig):
         description="'file' covers both file:// URIs and plain paths",
     )
     inline_rows: bool = True
-    http_timeout_s: float = Field(default=60.0, gt=0, description="per-request timeout of http(s) downloads")
     allowed_dirs: list[str] | None = Field(
-        default=None, description="local files must lie under one of these; default: any file the server can read"
+        default=None,
+        description="local files must lie under one of these (checked after resolving symlinks); default: the "
+        "stack's state dir and a 'data' dir beside it",
     )
+    allow_remote_uris: bool = Field(
+        default=False, description="whether http(s) URIs are fetched at all; off: clients cannot make the server fetch"
+    )
+    remote: FetchPolicy = Field(
+        default_factory=FetchPolicy, description="limits of http(s) fetches (addresses, size, time, redirects)"
+    )
+
+    def readable_dirs(self, stack_state_dir: Path) -> list[Path]:
+        """``allowed_dirs``, or by default the stack's state dir and the ``data`` dir beside it."""
+        if self.allowed_dirs is not None:
+            return [Path(folder) for folder in self.allowed_dirs]
+        return [stack_state_dir, stack_state_dir.parent / "data"]
 
 
 class LocalFSFilesConfig(BaseModel):

@@ -17,7 +17,7 @@ from plugstack_localfs.config import LocalFSConfig, LocalFSFilesConfig
 async def create(config: LocalFSConfig, context: ProviderContext) -> Any:
     from plugstack_localfs.provider import LocalFSDatasetIO
 
-    return LocalFSDatasetIO(config, context.state_dir)
+    return LocalFSDatasetIO(config, context.state_dir, config.readable_dirs(context.stack_state_dir))
 
 
 async def create_files(config: LocalFSFilesConfig, context: ProviderContext) -> Any:

@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
+from plugstack.apis.datasetio.data_uris import is_large, reference
 from plugstack.apis.datasetio.models import (
     AppendRowsRequest,
     Dataset,
@@ -23,7 +24,7 @@ from plugstack.apis.datasetio.models import (
     RowsDataSource,
     URIDataSource,
 )
-from plugstack.errors import BadRequestError, NotFoundError
+from plugstack.errors import BadRequestError, ForbiddenError, NotFoundError
 from plugstack.registry.resources import Resource
 from plugstack_localfs.config import DatasetSourceConfig, LocalFSConfig
 from plugstack_localfs.convert import csv_to_arrow, derived, json_to_jsonl, parquet_to_arrow
@@ -84,6 +85,9 @@ class RowsDatasetIO(ABC):
         key = self._key(resource)
         self._known[key] = resource
         self._opened[key] = await self._open_rows(resource)
+        if isinstance(resource.source, URIDataSource) and is_large(resource.source.uri):
+            resource = resource.model_copy(update={"source": URIDataSource(uri=reference(resource.source.uri))})
+            self._known[key] = resource  # its rows are in the copy made while opening
         return resource
 
     async def _open_rows(self, dataset: Dataset) -> DatasetRows:
@@ -146,25 +150,41 @@ class RowsDatasetIO(ABC):
 
 
 class LocalFSDatasetIO(RowsDatasetIO):
-    """Inline rows, local files (read in place), data: URIs and http(s) downloads."""
+    """Inline rows, local files (read in place, only under ``readable_dirs``), data: URIs and,
+    when the config allows them, http(s) downloads."""
 
     provider_type: ClassVar[str] = "inline::localfs"
 
-    def __init__(self, config: LocalFSConfig, state_dir: Path) -> None:
+    def __init__(self, config: LocalFSConfig, state_dir: Path, readable_dirs: list[Path]) -> None:
         super().__init__(config, state_dir)
-        self._http_timeout_s = config.http_timeout_s
-        self._allowed_dirs = [Path(d).expanduser().resolve() for d in config.allowed_dirs or ()]
+        self._remote_allowed = config.allow_remote_uris
+        self._fetch_policy = config.remote
+        self._readable_dirs = [folder.expanduser().resolve() for folder in readable_dirs]
 
-    def _check_allowed(self, path: Path) -> None:
-        """With allowed_dirs set, clients cannot make the server read files elsewhere."""
-        if self._allowed_dirs and not any(path.resolve().is_relative_to(d) for d in self._allowed_dirs):
-            allowed = ", ".join(str(d) for d in self._allowed_dirs)
-            raise BadRequestError(f"{path} is outside the directories this provider may read ({allowed})")
+    def _readable(self, uri: str) -> Path:
+        """The file resolved (symlinks followed first), if it lies in a readable dir. A refusal
+        reads the same whether the file exists or not, and says nothing of what it holds."""
+        try:
+            path = local_path(uri).resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            path = None
+        if path is None or not any(path.is_relative_to(folder) for folder in self._readable_dirs):
+            raise ForbiddenError(
+                f"cannot read {short(uri)}: it is not under a directory this provider may read (its allowed_dirs)"
+            )
+        return path
 
     def _open_uri(self, dataset: Dataset, uri: str, workdir: Path) -> RowStore:
-        if scheme_of(uri) == "file":
-            self._check_allowed(local_path(uri))
-        local = fetch(uri, workdir, self._http_timeout_s)
+        scheme = scheme_of(uri)
+        source: Path | str = uri
+        if scheme == "file":
+            source = self._readable(uri)
+        elif scheme in ("http", "https") and not self._remote_allowed:
+            raise BadRequestError(
+                f"cannot read {short(uri)}: {self.provider_type} does not fetch http(s) URIs unless its config sets "
+                "allow_remote_uris"
+            )
+        local = fetch(source, workdir, self._fetch_policy)
         label = short(uri)
         index = workdir / "base.idx"
         if local.format == "jsonl":

@@ -1,12 +1,13 @@
 """From a dataset URI to a local file and its format.
 
-Local paths (plain or ``file://``) are read in place and never written to. ``data:`` URIs
-are decoded, and ``http(s)://`` URLs downloaded, once into the dataset's own directory; a
-restart reuses that copy.
+Local paths (plain or ``file://``) are read in place and never written to; which ones may be
+read is the provider's decision, made before anything here touches the file. ``data:`` URIs
+are decoded, and ``http(s)://`` URLs downloaded (through the core's guarded fetcher), once
+into the dataset's own directory; a restart reuses that copy, which is also what the
+registry's reference to a large data: URI points at.
 """
 
 import base64
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -15,9 +16,9 @@ from typing import Literal
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 from urllib.request import url2pathname
 
-import httpx
-
-from plugstack.errors import BadRequestError, ProviderFailedError
+from plugstack.apis.datasetio.data_uris import digest, referenced_digest
+from plugstack.errors import BadRequestError
+from plugstack.net.fetch import FetchPolicy, fetch_to_file
 
 Format = Literal["jsonl", "json", "csv", "parquet"]
 FORMATS: tuple[Format, ...] = ("jsonl", "json", "csv", "parquet")
@@ -83,50 +84,54 @@ def local_path(uri: str) -> Path:
     return Path(uri).expanduser()
 
 
-def fetch(uri: str, workdir: Path, http_timeout_s: float) -> LocalFile:
-    """The local file behind ``uri``: the user's own file, or a copy made in ``workdir``."""
-    scheme = scheme_of(uri)
-    if scheme == "file":
-        path = local_path(uri)
-        fmt = format_of_name(path.name)
-        if fmt is None:
-            raise _unknown_format(uri)
-        if not path.is_file():
-            raise BadRequestError(f"cannot read {short(uri)}: {path} is not a file")
-        if not os.access(path, os.R_OK):
-            raise BadRequestError(f"cannot read {short(uri)}: permission denied")
-        return LocalFile(path, fmt)
+def fetch(path_or_uri: Path | str, workdir: Path, policy: FetchPolicy) -> LocalFile:
+    """The local file behind a source: a (checked) local ``Path`` itself, or a copy made in ``workdir``."""
+    if isinstance(path_or_uri, Path):
+        return _local_file(path_or_uri)
+    uri = path_or_uri
     fetched = _fetched(uri, workdir)
     if fetched is not None:
         return fetched
+    scheme = scheme_of(uri)
+    if referenced_digest(uri) is not None:
+        raise BadRequestError(
+            f"the stored copy of this dataset's data: URI ({short(uri)}) is gone; register it again with its data"
+        )
     if scheme == "data":
         local = _decode_data_uri(uri, workdir)
     elif scheme in ("http", "https"):
-        local = _download(uri, workdir, http_timeout_s)
+        local = _download(uri, workdir, policy)
     else:
         raise BadRequestError(f"cannot read {short(uri)}: unsupported URI scheme {scheme!r}")
     _record(uri, workdir, local)
     return local
 
 
-def _uri_digest(uri: str) -> str:
-    return hashlib.sha256(uri.encode()).hexdigest()
+def _local_file(path: Path) -> LocalFile:
+    fmt = format_of_name(path.name)
+    if fmt is None:
+        raise _unknown_format(str(path))
+    if not path.is_file():
+        raise BadRequestError(f"cannot read {short(str(path))}: not a file")
+    if not os.access(path, os.R_OK):
+        raise BadRequestError(f"cannot read {short(str(path))}: permission denied")
+    return LocalFile(path, fmt)
 
 
 def _fetched(uri: str, workdir: Path) -> LocalFile | None:
-    """The copy made for this very URI earlier, if it is still there."""
+    """The copy made for this very URI (or the one a registry reference names) earlier, if it is still there."""
     try:
         record = json.loads((workdir / FETCH_RECORD).read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return None
     path = workdir / record["file"]
-    if record.get("uri_sha256") != _uri_digest(uri) or not path.is_file():
+    if record.get("uri_sha256") != (referenced_digest(uri) or digest(uri)) or not path.is_file():
         return None
     return LocalFile(path, record["format"])
 
 
 def _record(uri: str, workdir: Path, local: LocalFile) -> None:
-    record = {"uri_sha256": _uri_digest(uri), "file": local.path.name, "format": local.format}
+    record = {"uri_sha256": digest(uri), "file": local.path.name, "format": local.format}
     (workdir / FETCH_RECORD).write_text(json.dumps(record))
 
 
@@ -152,26 +157,15 @@ def _decode_data_uri(uri: str, workdir: Path) -> LocalFile:
     return LocalFile(path, fmt)
 
 
-def _download(url: str, workdir: Path, timeout_s: float) -> LocalFile:
-    """Streamed to disk, so a large file never sits in memory; 4xx is the caller's error, the rest 502."""
+def _download(url: str, workdir: Path, policy: FetchPolicy) -> LocalFile:
+    """Streamed to disk under the policy's limits; the format from the final URL's name or the media type."""
     workdir.mkdir(parents=True, exist_ok=True)
     partial = workdir / "download.partial"
-    try:
-        with httpx.stream("GET", url, follow_redirects=True, timeout=timeout_s) as response:
-            if 400 <= response.status_code < 500:
-                raise BadRequestError(f"cannot read {short(url)}: the server answered {response.status_code}")
-            response.raise_for_status()
-            fmt = format_of_name(urlsplit(str(response.url)).path) or format_of_media_type(
-                response.headers.get("content-type", "")
-            )
-            if fmt is None:
-                raise _unknown_format(url)
-            with partial.open("wb") as f:
-                for chunk in response.iter_bytes():
-                    f.write(chunk)
-    except httpx.HTTPError as exc:
+    fetched = fetch_to_file(url, partial, policy)
+    fmt = format_of_name(urlsplit(fetched.url).path) or format_of_media_type(fetched.content_type)
+    if fmt is None:
         partial.unlink(missing_ok=True)
-        raise ProviderFailedError(f"cannot download {short(url)}: {type(exc).__name__}: {exc}") from None
+        raise _unknown_format(url)
     path = workdir / f"source.{fmt}"
     os.replace(partial, path)
     return LocalFile(path, fmt)

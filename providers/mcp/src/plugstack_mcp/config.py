@@ -11,3 +11,11 @@ class McpConfig(BaseModel):
     tools_cache_ttl_s: float = Field(
         default=300.0, ge=0, description="how long a group's tool list is reused (per set of credentials); 0: never"
     )
+    session_idle_s: float = Field(
+        default=120.0,
+        ge=0,
+        description="an open session per server and set of credentials is reused until idle this long; "
+        "0: a new session (connect + initialize) for every request",
+    )
+    max_calls_per_session: int = Field(default=16, ge=1, description="concurrent requests on one session; more wait")
+    max_sessions: int = Field(default=64, ge=1, description="open sessions kept; the least recently used idle one goes")

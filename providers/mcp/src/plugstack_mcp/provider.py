@@ -2,12 +2,15 @@
 
 Tools are listed on first use and cached per group and per set of credentials (a server may
 show different tools to different callers); credentials come per request from provider data's
-``mcp_headers`` and are never stored or logged. Every listing or call is one short MCP session.
+``mcp_headers`` and are never stored or logged. Requests go over pooled sessions (pool.py): one
+per server and set of credentials, reused until idle, replaced when the server restarts.
 """
 
 import hashlib
 import json
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import mcp_types as types
@@ -21,9 +24,12 @@ from plugstack.apis.tool_runtime.models import (
     ToolInvocationResult,
 )
 from plugstack.errors import BadRequestError
-from plugstack_mcp.client import mcp_request
+from plugstack_mcp.client import translated
 from plugstack_mcp.config import McpConfig
 from plugstack_mcp.convert import invocation_result, tool_def
+from plugstack_mcp.pool import SessionPool
+
+T = TypeVar("T")
 
 MAX_PAGES = 100  # a server whose listing never ends cannot hang a request
 
@@ -51,6 +57,20 @@ class McpToolRuntime:
     def __init__(self, config: McpConfig) -> None:
         self.config = config
         self._tools: dict[tuple[str, str], tuple[float, list[ToolDef]]] = {}  # (group, credentials digest)
+        self._pool = SessionPool(
+            timeout_s=max(config.list_timeout_s, config.call_timeout_s),
+            idle_s=config.session_idle_s,
+            max_calls=config.max_calls_per_session,
+            max_sessions=config.max_sessions,
+        )
+
+    async def shutdown(self) -> None:
+        await self._pool.close()
+
+    async def _request(
+        self, uri: str, headers: dict[str, str], timeout_s: float, operation: Callable[[ClientSession], Awaitable[T]]
+    ) -> T:
+        return await translated(uri, bool(headers), timeout_s, self._pool.request(uri, headers, operation))
 
     def accepts(self, request: RegisterToolGroupRequest) -> bool:
         return request.mcp_endpoint is not None
@@ -74,7 +94,7 @@ class McpToolRuntime:
         cached = self._tools.get(key)
         if cached is not None and now - cached[0] < self.config.tools_cache_ttl_s:
             return cached[1]
-        listed = await mcp_request(uri, headers, self.config.list_timeout_s, _all_tools)
+        listed = await self._request(uri, headers, self.config.list_timeout_s, _all_tools)
         tools = [tool_def(tool, uri) for tool in listed]
         self._tools = {k: v for k, v in self._tools.items() if now - v[0] < self.config.tools_cache_ttl_s}
         if self.config.tools_cache_ttl_s > 0:
@@ -89,5 +109,5 @@ class McpToolRuntime:
         async def call(session: ClientSession) -> types.CallToolResult:
             return await session.call_tool(tool_name, kwargs)
 
-        result = await mcp_request(uri, provider_data.headers_for(uri), self.config.call_timeout_s, call)
+        result = await self._request(uri, provider_data.headers_for(uri), self.config.call_timeout_s, call)
         return invocation_result(result)

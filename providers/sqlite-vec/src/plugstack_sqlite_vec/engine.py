@@ -6,6 +6,10 @@ cosine KNN) and an FTS5 table (BM25) whose rowids are the chunks' ids, so a filt
 subquery on ``chunks`` inside the nearest-neighbour search. Per-store tables keep a store's
 dimension its own and its BM25 statistics unmixed with other stores'.
 
+With ``vector_search="binary"`` a store's vectors are also loaded, at its first vector query,
+into a `VectorMatrix` (sign-bit scan, exact rescoring), which every later write updates once
+its transaction has committed; the ``vec0`` table stays the durable copy.
+
 apsw rather than the standard library's sqlite3: it bundles a current SQLite with extension
 loading enabled, which many Pythons' sqlite3 lack (pyenv's here, macOS's system one), and
 ships wheels for Linux, macOS and Windows (pysqlite3-binary is Linux-only; sqlean.py lags
@@ -15,17 +19,20 @@ SQLite releases). All statements run on one connection in one worker thread, in 
 import asyncio
 import json
 import re
-from array import array
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 import apsw
+import numpy as np
+import numpy.typing as npt
 import sqlite_vec
 
 from plugstack.apis.vector_io.filters import Filter
 from plugstack.apis.vector_io.models import AttributeMap, ScoredChunk, StoredChunk
+from plugstack_sqlite_vec.config import SqliteVecConfig
+from plugstack_sqlite_vec.matrix import VectorMatrix
 from plugstack_sqlite_vec.sql_filters import where
 
 Result = TypeVar("Result")
@@ -42,7 +49,7 @@ CHUNK_COLUMNS = "c.id, c.chunk_id, c.file_id, c.text, c.record, c.attributes"
 
 
 def _vector(values: list[float]) -> bytes:
-    return array("f", values).tobytes()
+    return np.asarray(values, dtype=np.float32).tobytes()
 
 
 def _fts_query(text: str) -> str | None:
@@ -61,8 +68,10 @@ def _chunk(row: tuple[Any, ...]) -> StoredChunk:
 class SqliteVecEngine:
     """Implements `plugstack.apis.vector_io.protocol.VectorEngine` in one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, config: SqliteVecConfig) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._config = config
+        self._matrices: dict[int, VectorMatrix] = {}  # by index key, loaded at the first vector query
         self._connection = apsw.Connection(str(path))
         self._connection.enable_load_extension(True)
         self._connection.load_extension(sqlite_vec.loadable_path())
@@ -107,6 +116,7 @@ class SqliteVecEngine:
             self._connection.execute(f"DROP TABLE IF EXISTS fts_{key}")
             self._connection.execute("DELETE FROM chunks WHERE store_key = ?", (key,))
             self._connection.execute("DELETE FROM indexes WHERE key = ?", (key,))
+        self._matrices.pop(key, None)
 
     async def delete_index(self, store_id: str) -> None:
         await self._run(self._delete_index, store_id)
@@ -124,12 +134,19 @@ class SqliteVecEngine:
 
     def _add_chunks(self, store_id: str, chunks: list[StoredChunk], embeddings: list[list[float]]) -> None:
         key = self._key(store_id)
+        vectors = np.asarray(embeddings, dtype=np.float32).reshape(len(chunks), -1)
+        removed: list[int] = []  # rows that were there before this call
+        added: dict[int, int] = {}  # row id -> its vector's index, for the rows this call leaves
         with self._connection:
-            for chunk, embedding in zip(chunks, embeddings, strict=True):
-                existing = self._connection.execute(
-                    "SELECT id FROM chunks WHERE store_key = ? AND chunk_id = ?", (key, chunk.chunk_id)
-                ).fetchall()
-                self._delete_rows(key, [row[0] for row in existing])
+            for index, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
+                existing = [
+                    row[0]
+                    for row in self._connection.execute(
+                        "SELECT id FROM chunks WHERE store_key = ? AND chunk_id = ?", (key, chunk.chunk_id)
+                    )
+                ]
+                self._delete_rows(key, existing)
+                removed += [row_id for row_id in existing if added.pop(row_id, None) is None]
                 record = chunk.model_dump_json(include={"content", "metadata", "chunk_metadata"})
                 (row_id,) = self._connection.execute(
                     "INSERT INTO chunks (store_key, chunk_id, file_id, text, record, attributes) "
@@ -137,9 +154,14 @@ class SqliteVecEngine:
                     (key, chunk.chunk_id, chunk.file_id, chunk.text, record, json.dumps(chunk.attributes)),
                 ).fetchone()
                 self._connection.execute(
-                    f"INSERT INTO vec_{key} (rowid, embedding) VALUES (?, ?)", (row_id, _vector(embedding))
+                    f"INSERT INTO vec_{key} (rowid, embedding) VALUES (?, ?)", (row_id, vector.tobytes())
                 )
                 self._connection.execute(f"INSERT INTO fts_{key} (rowid, text) VALUES (?, ?)", (row_id, chunk.text))
+                added[row_id] = index  # SQLite may reuse the id of a row deleted just before
+        matrix = self._matrices.get(key)
+        if matrix is not None:
+            matrix.remove(removed)
+            matrix.add(list(added), vectors[list(added.values())])
 
     async def add_chunks(self, store_id: str, chunks: list[StoredChunk], embeddings: list[list[float]]) -> None:
         await self._run(self._add_chunks, store_id, chunks, embeddings)
@@ -147,10 +169,15 @@ class SqliteVecEngine:
     def _delete_file_chunks(self, store_id: str, file_id: str) -> None:
         key = self._key(store_id)
         with self._connection:
-            rows = self._connection.execute(
-                "SELECT id FROM chunks WHERE store_key = ? AND file_id = ?", (key, file_id)
-            ).fetchall()
-            self._delete_rows(key, [row[0] for row in rows])
+            ids = [
+                row[0]
+                for row in self._connection.execute(
+                    "SELECT id FROM chunks WHERE store_key = ? AND file_id = ?", (key, file_id)
+                )
+            ]
+            self._delete_rows(key, ids)
+        if key in self._matrices:
+            self._matrices[key].remove(ids)
 
     async def delete_file_chunks(self, store_id: str, file_id: str) -> None:
         await self._run(self._delete_file_chunks, store_id, file_id)
@@ -187,8 +214,30 @@ class SqliteVecEngine:
         chunks = {row[0]: _chunk(row) for row in rows}
         return [ScoredChunk(chunk=chunks[row_id], score=score) for row_id, score in scores if row_id in chunks]
 
+    def _matrix(self, key: int) -> VectorMatrix:
+        """The index's in-memory copy, read from its ``vec0`` table the first time."""
+        matrix = self._matrices.get(key)
+        if matrix is None:
+            (dimension,) = self._connection.execute("SELECT dimension FROM indexes WHERE key = ?", (key,)).fetchone()
+            rows = self._connection.execute(f"SELECT rowid, embedding FROM vec_{key}").fetchall()
+            matrix = VectorMatrix(dimension)
+            vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32).reshape(len(rows), dimension)
+            matrix.add([row[0] for row in rows], vectors)
+            self._matrices[key] = matrix
+        return matrix
+
+    def _filtered_ids(self, key: int, filters: Filter) -> npt.NDArray[np.int64]:
+        condition, params = where(filters, "c.attributes")
+        rows = self._connection.execute(
+            f"SELECT c.id FROM chunks c WHERE c.store_key = ? AND {condition}", [key, *params]
+        )
+        return np.fromiter((row[0] for row in rows), dtype=np.int64)
+
     def _query_vector(self, store_id: str, embedding: list[float], k: int, filters: Filter | None) -> list[ScoredChunk]:
         key = self._key(store_id)
+        if self._config.vector_search == "binary":
+            allowed = None if filters is None else self._filtered_ids(key, filters)
+            return self._scored(key, self._matrix(key).search(embedding, k, self._config.oversample, allowed))
         sql = f"SELECT rowid, distance FROM vec_{key} WHERE embedding MATCH ? AND k = ?"
         params: list[Any] = [_vector(embedding), k]
         if filters is not None:

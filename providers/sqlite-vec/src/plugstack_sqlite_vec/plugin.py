@@ -19,7 +19,7 @@ async def create(config: SqliteVecConfig, context: ProviderContext) -> Any:
     from plugstack_sqlite_vec.engine import SqliteVecEngine
 
     path = Path(config.db_path).expanduser()
-    engine = SqliteVecEngine(path if path.is_absolute() else context.state_dir / path)
+    engine = SqliteVecEngine(path if path.is_absolute() else context.state_dir / path, config)
     service = VectorStoreService(
         engine,
         provider_id=context.provider_id,
@@ -42,7 +42,7 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
             config_class=SqliteVecConfig,
             factory=create,
             api_dependencies=(Api.inference, Api.files),
-            pip_packages=("apsw", "sqlite-vec"),
+            pip_packages=("apsw", "sqlite-vec", "numpy"),
             description="Vector stores in one SQLite file: sqlite-vec KNN, FTS5 BM25 keywords, hybrid by RRF",
         )
     )

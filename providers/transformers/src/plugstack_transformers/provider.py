@@ -180,6 +180,14 @@ class TransformersInference:
             raise BadRequestError(f"model {model!r} was loaded as an {worker.model_type} model, not {model_type}")
         return worker, worker.weights
 
+    def context_length(self, model: str) -> int | None:
+        """The model's context in tokens (its position embeddings): the router refuses requests that cannot fit it."""
+        worker = self._workers.get(model)
+        if worker is None or worker.weights is None:
+            return None
+        length = getattr(worker.weights.model.config, "max_position_embeddings", None)
+        return length if isinstance(length, int) else None
+
     async def health(self) -> dict[str, Any]:
         """What runs where; ``(auto)`` marks what ``auto`` picked."""
         settings = ", ".join(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from plugstack.apis.datasetio.models import IterRowsRequest
+from plugstack.apis.ids import confine
 from plugstack.apis.models import RegisterModelRequest
 from plugstack.apis.names import Api
 from plugstack.apis.post_training.jobs import PostTrainingJobs
@@ -121,6 +122,7 @@ class TrlPostTraining:
         dtype = DTYPES.get((training.dtype or "fp32").lower())
         if dtype is None:
             raise BadRequestError(f"training_config.dtype: {training.dtype!r} is not one of {', '.join(DTYPES)}")
+        output_root = self._checkpoint_root(checkpoint_dir)
         base = weights.resolve(model, self._context.registry.get("models"), model_field)
         job_dir = self._context.state_dir / "jobs" / job_uuid
         train_file, validation_file = await self._write_rows(job_dir, method, data_config)
@@ -134,7 +136,7 @@ class TrlPostTraining:
             preference=preference,
             train_file=str(train_file),
             validation_file=str(validation_file) if validation_file else None,
-            output_dir=str((Path(checkpoint_dir).expanduser() if checkpoint_dir else self._checkpoints) / job_uuid),
+            output_dir=str(output_root / job_uuid),
             n_epochs=training.n_epochs,
             max_steps_per_epoch=training.max_steps_per_epoch,
             gradient_accumulation_steps=training.gradient_accumulation_steps,
@@ -159,6 +161,12 @@ class TrlPostTraining:
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
         return job
+
+    def _checkpoint_root(self, requested: str | None) -> Path:
+        """A request's checkpoint_dir must lie under the stack's state dir or the configured checkpoint dir."""
+        if requested is None:
+            return self._checkpoints
+        return confine(requested, [self._context.stack_state_dir, self._checkpoints], "checkpoint_dir")
 
     async def _write_rows(self, job_dir: Path, method: str, config: DataConfig) -> tuple[Path, Path | None]:
         """Normalised rows as JSONL files for the job (a 400 naming row and column on a bad row)."""

@@ -93,6 +93,29 @@ class McpCallItem(Model):
     output: str | None = None
     error: str | None = None
     status: Literal["in_progress", "completed", "incomplete", "failed"] | None = None
+    approval_request_id: str | None = Field(default=None, description="the approval this call ran after")
+
+
+class McpApprovalRequestItem(Model):
+    """A call of an MCP tool whose ``require_approval`` holds it back: the response ends with it, and
+    the caller answers with an ``mcp_approval_response`` item (``previous_response_id``)."""
+
+    type: Literal["mcp_approval_request"] = "mcp_approval_request"
+    id: str | None = None
+    server_label: str
+    name: str
+    arguments: str = Field(description="the arguments, as a JSON object in a string")
+
+
+class McpApprovalResponseItem(Model):
+    """The caller's answer to an ``mcp_approval_request``: approved, the call runs; denied, the
+    model is told so (with ``reason``)."""
+
+    type: Literal["mcp_approval_response"] = "mcp_approval_response"
+    id: str | None = None
+    approval_request_id: str = Field(min_length=1)
+    approve: bool
+    reason: str | None = None
 
 
 class FileSearchResult(Model):
@@ -126,6 +149,8 @@ Item = Annotated[
     | Annotated[FunctionCallOutputItem, Tag("function_call_output")]
     | Annotated[McpCallItem, Tag("mcp_call")]
     | Annotated[McpListToolsItem, Tag("mcp_list_tools")]
+    | Annotated[McpApprovalRequestItem, Tag("mcp_approval_request")]
+    | Annotated[McpApprovalResponseItem, Tag("mcp_approval_response")]
     | Annotated[FileSearchCallItem, Tag("file_search_call")],
     Discriminator(_kind),
 ]
@@ -136,6 +161,8 @@ ID_PREFIXES = {
     "function_call_output": "fco",
     "mcp_call": "mcp",
     "mcp_list_tools": "mcpl",
+    "mcp_approval_request": "mcpr",
+    "mcp_approval_response": "mcpa",
     "file_search_call": "fs",
 }
 
@@ -153,7 +180,7 @@ def with_id(item: Any) -> Any:
         updates["content"] = [part]
     if item.id is None:
         updates["id"] = new_id(ID_PREFIXES[item.type])
-    if item.status is None:
+    if "status" in type(item).model_fields and item.status is None:
         updates["status"] = "completed"
     return item.model_copy(update=updates) if updates else item
 

@@ -4,6 +4,10 @@ Conversations) on one agent loop; the router hands every call to it.
 ``create_response`` returns the finished `ResponseObject`, or for ``stream: true`` an async
 iterator of `StreamEvent` whose first event is produced only once the request has been
 checked (so a bad request is still an ordinary HTTP error).
+
+``provider_data`` (the request's ``X-LlamaStack-Provider-Data``) carries per-request credentials
+for the tool calls the loop makes (``mcp_headers``); it lives as long as the request's run and is
+never stored.
 """
 
 from collections.abc import AsyncIterator
@@ -37,6 +41,7 @@ from plugstack.apis.agents.turns import (
     Turn,
     TurnStreamChunk,
 )
+from plugstack.apis.tool_runtime.models import NO_PROVIDER_DATA, ProviderData
 
 Order = Literal["asc", "desc"]
 
@@ -60,11 +65,16 @@ class Agents(Protocol):
     async def delete_session(self, agent_id: str, session_id: str) -> None: ...
 
     async def create_turn(
-        self, agent_id: str, session_id: str, request: CreateTurnRequest
+        self, agent_id: str, session_id: str, request: CreateTurnRequest, provider_data: ProviderData = NO_PROVIDER_DATA
     ) -> Turn | AsyncIterator[TurnStreamChunk]: ...
 
     async def resume_turn(
-        self, agent_id: str, session_id: str, turn_id: str, request: ResumeTurnRequest
+        self,
+        agent_id: str,
+        session_id: str,
+        turn_id: str,
+        request: ResumeTurnRequest,
+        provider_data: ProviderData = NO_PROVIDER_DATA,
     ) -> Turn | AsyncIterator[TurnStreamChunk]: ...
 
     async def get_turn(self, agent_id: str, session_id: str, turn_id: str) -> Turn: ...
@@ -72,7 +82,9 @@ class Agents(Protocol):
     async def get_step(self, agent_id: str, session_id: str, turn_id: str, step_id: str) -> StepResponse: ...
 
     # /v1/responses and /v1/conversations
-    async def create_response(self, request: CreateResponseRequest) -> ResponseObject | AsyncIterator[StreamEvent]: ...
+    async def create_response(
+        self, request: CreateResponseRequest, provider_data: ProviderData = NO_PROVIDER_DATA
+    ) -> ResponseObject | AsyncIterator[StreamEvent]: ...
 
     async def get_response(self, response_id: str) -> ResponseObject: ...
 

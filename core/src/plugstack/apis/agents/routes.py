@@ -1,4 +1,9 @@
-"""HTTP routes of the agents API: /v1/responses and /v1/conversations."""
+"""HTTP routes of the agents API: /v1/responses and /v1/conversations.
+
+The requests that run the loop (a response, a turn, a resume) take the caller's
+``X-LlamaStack-Provider-Data`` (``mcp_headers``) for the tool calls made inside them; it is
+handed to the provider per request, never stored.
+"""
 
 from typing import Annotated, Any
 
@@ -27,6 +32,7 @@ from plugstack.apis.agents.turns import (
     StepResponse,
     Turn,
 )
+from plugstack.apis.tool_runtime.routes import Credentials
 from plugstack.errors import BadRequestError
 from plugstack.server.sse import sse_response
 
@@ -42,8 +48,8 @@ def create_router(impl: Agents) -> APIRouter:
         response_model=ResponseObject,
         summary="Create a response (the agent loop); SSE of response.* events with stream: true",
     )
-    async def create_response(body: CreateResponseRequest, http: Request) -> Any:
-        result = await impl.create_response(body)
+    async def create_response(body: CreateResponseRequest, http: Request, provider_data: Credentials) -> Any:
+        result = await impl.create_response(body, provider_data)
         if isinstance(result, ResponseObject):
             return result
         # No [DONE]: llama-stack-client JSON-decodes every event, and the openai client needs none.
@@ -172,10 +178,15 @@ def _add_alpha_routes(router: APIRouter, impl: Agents) -> None:
 
     @router.post(session_path + "/turn", response_model=Turn, summary="Run a turn; SSE of turn events if stream")
     async def create_turn(
-        agent_id: str, session_id: str, body: CreateTurnRequest, http: Request, stream: bool | None = None
+        agent_id: str,
+        session_id: str,
+        body: CreateTurnRequest,
+        http: Request,
+        provider_data: Credentials,
+        stream: bool | None = None,
     ) -> Any:
         request = body.model_copy(update={"stream": body.stream or bool(stream)})
-        return await turn_reply(await impl.create_turn(agent_id, session_id, request), http)
+        return await turn_reply(await impl.create_turn(agent_id, session_id, request, provider_data), http)
 
     @router.get(session_path + "/turn/{turn_id}", response_model=Turn, summary="Get a turn")
     async def get_turn(agent_id: str, session_id: str, turn_id: str) -> Turn:
@@ -185,10 +196,17 @@ def _add_alpha_routes(router: APIRouter, impl: Agents) -> None:
         session_path + "/turn/{turn_id}/resume", response_model=Turn, summary="Resume a turn with tool results"
     )
     async def resume_turn(
-        agent_id: str, session_id: str, turn_id: str, body: ResumeTurnRequest, http: Request, stream: bool | None = None
+        agent_id: str,
+        session_id: str,
+        turn_id: str,
+        body: ResumeTurnRequest,
+        http: Request,
+        provider_data: Credentials,
+        stream: bool | None = None,
     ) -> Any:
         request = body.model_copy(update={"stream": body.stream or bool(stream)})
-        return await turn_reply(await impl.resume_turn(agent_id, session_id, turn_id, request), http)
+        result = await impl.resume_turn(agent_id, session_id, turn_id, request, provider_data)
+        return await turn_reply(result, http)
 
     @router.get(session_path + "/turn/{turn_id}/step/{step_id}", response_model=StepResponse, summary="Get a step")
     async def get_step(agent_id: str, session_id: str, turn_id: str, step_id: str) -> StepResponse:

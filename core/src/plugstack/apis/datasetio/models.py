@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from plugstack.apis.datasetio.data_uris import as_stored
 from plugstack.registry.resources import Resource
 
 # The seed's three purposes, plus two plugstack extensions (a superset: clients of the seed are
@@ -47,6 +48,16 @@ class Dataset(Resource):
     type: Literal["dataset"] = "dataset"
     purpose: DatasetPurpose = Field(description="decides which columns every row must have")
     source: DataSource
+
+    def same_as(self, other: Resource) -> bool:
+        """A large data: URI and the reference the registry keeps of it count as the same source."""
+        return isinstance(other, Dataset) and self._as_stored() == other._as_stored()
+
+    def _as_stored(self) -> dict[str, Any]:
+        dumped = self.model_dump(exclude=set(self.volatile_fields))
+        if isinstance(self.source, URIDataSource):
+            dumped["source"]["uri"] = as_stored(self.source.uri)
+        return dumped
 
 
 class RegisterDatasetRequest(BaseModel):

@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 FilePurpose = Literal["assistants", "batch", "fine-tune", "vision", "user_data", "evals"]
+# What the stack itself writes (a batch's output and error files); clients cannot upload it.
+StoredFilePurpose = FilePurpose | Literal["batch_output"]
 MAX_LIST_LIMIT = 10_000
 
 
@@ -28,7 +30,7 @@ class File(BaseModel):
     created_at: int = Field(description="Unix time of the upload, in seconds")
     expires_at: int | None = Field(default=None, description="Unix time from which the file is gone; null: never")
     filename: str = Field(description="the name it was uploaded under")
-    purpose: FilePurpose
+    purpose: StoredFilePurpose
 
 
 class UploadFileRequest(BaseModel):
@@ -37,7 +39,7 @@ class UploadFileRequest(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     filename: str = Field(min_length=1, description="the uploaded part's file name")
-    purpose: FilePurpose
+    purpose: StoredFilePurpose
     expires_after: ExpiresAfter | None = Field(default=None, description="default: the file never expires")
     content: AsyncIterator[bytes] = Field(exclude=True, description="the bytes, in chunks; read once")
 
@@ -56,7 +58,7 @@ class ListFilesParams(BaseModel):
     after: str | None = Field(default=None, description="a file id: the page starts after it (it may be deleted)")
     limit: int = Field(default=MAX_LIST_LIMIT, ge=1, le=MAX_LIST_LIMIT, description="files per page")
     order: Literal["asc", "desc"] = Field(default="desc", description="by creation time; newest first by default")
-    purpose: FilePurpose | None = Field(default=None, description="only files of this purpose")
+    purpose: StoredFilePurpose | None = Field(default=None, description="only files of this purpose")
 
 
 class ListFilesResponse(BaseModel):

@@ -9,7 +9,7 @@ import time
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter"]
 
@@ -175,6 +175,14 @@ class CompletionRequest(SamplingParams):
     suffix: str | None = None
     logprobs: int | None = Field(default=None, ge=0, le=5, description="how many top alternatives per token")
     best_of: int | None = Field(default=None, ge=1, le=16)
+
+    @field_validator("prompt")
+    @classmethod
+    def _non_empty(cls, prompt: str | list[str]) -> str | list[str]:
+        # Engines assume at least one token to continue from (llama.cpp asserts on an empty prompt).
+        if not prompt or (isinstance(prompt, list) and not all(prompt)):
+            raise ValueError("the prompt must be non-empty text, or a non-empty list of non-empty texts")
+        return prompt
 
     def prompts(self) -> list[str]:
         return [self.prompt] if isinstance(self.prompt, str) else list(self.prompt)

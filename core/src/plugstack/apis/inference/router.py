@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from plugstack.apis.inference.limits import check_within_context
 from plugstack.apis.inference.models import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -19,6 +20,7 @@ from plugstack.apis.inference.models import (
 )
 from plugstack.errors import BadRequestError
 from plugstack.registry.routing import RoutingTable
+from plugstack.remote.relay import Relayed, Relaying, RelayRequest
 
 Request = TypeVar("Request", ChatCompletionRequest, CompletionRequest, EmbeddingsRequest, RerankRequest)
 
@@ -35,14 +37,25 @@ class InferenceRouter:
             raise BadRequestError(f"model {request.model!r} is an {model.model_type} model, not {model_type}")  # type: ignore[attr-defined]
         return provider, request.model_copy(update={"model": model.provider_resource_id or model.identifier})
 
+    async def relay(self, request: RelayRequest) -> Relayed | None:
+        """The HTTP routes' fast path: when the model's provider relays (a remote OpenAI-compatible
+        server), its reply as bytes, naming the model as the client did; otherwise None."""
+        model_type = "embedding" if isinstance(request, EmbeddingsRequest) else "llm"
+        provider, routed = self._route(request, model_type)
+        if not isinstance(provider, Relaying):
+            return None
+        return await provider.relay(routed, request.model)
+
     async def chat_completion(
         self, request: ChatCompletionRequest
     ) -> ChatCompletion | AsyncIterator[ChatCompletionChunk]:
         provider, routed = self._route(request, "llm")
+        _check_context(provider, routed)
         return _named(await provider.chat_completion(routed), request.model)
 
     async def completion(self, request: CompletionRequest) -> Completion | AsyncIterator[Completion]:
         provider, routed = self._route(request, "llm")
+        _check_context(provider, routed)
         return _named(await provider.completion(routed), request.model)
 
     async def embeddings(self, request: EmbeddingsRequest) -> EmbeddingsResponse:
@@ -57,6 +70,14 @@ class InferenceRouter:
             raise BadRequestError(f"model {request.model!r} is served by a provider that cannot rerank")
         response: RerankResponse = await rerank(routed)
         return response
+
+
+def _check_context(provider: Any, routed: ChatCompletionRequest | CompletionRequest) -> None:
+    """Providers that know a model's context (``context_length(model)``) get only requests that can fit it."""
+    context_length = getattr(provider, "context_length", None)
+    tokens = context_length(routed.model) if context_length is not None else None
+    if tokens is not None:
+        check_within_context(routed, tokens)
 
 
 Named = TypeVar("Named", bound=BaseModel)

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from plugstack.apis.ids import PathComponent, PrintableId
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -73,12 +75,14 @@ AlgorithmConfig = Annotated[LoraFinetuningConfig | QatFinetuningConfig, Field(di
 
 
 class SupervisedFineTuneRequest(_Strict):
-    job_uuid: str = Field(min_length=1, description="the id of the job to create")
+    job_uuid: PathComponent = Field(min_length=1, description="the id of the job to create (it names its directory)")
     training_config: TrainingConfig
     hyperparam_search_config: dict[str, Any] = Field(default_factory=dict)
     logger_config: dict[str, Any] = Field(default_factory=dict)
-    model: str | None = Field(default=None, description="a registered model id or a local HF model directory")
-    checkpoint_dir: str | None = Field(default=None, description="where checkpoints go; default: the provider's")
+    model: PrintableId | None = Field(default=None, description="a registered model id or a local HF model directory")
+    checkpoint_dir: PrintableId | None = Field(
+        default=None, description="where checkpoints go, under a directory the stack allows; default: the provider's"
+    )
     algorithm_config: AlgorithmConfig | None = Field(default=None, description="LoRA / DoRA / QLoRA; none: full")
 
 
@@ -88,13 +92,13 @@ class DPOAlignmentConfig(_Strict):
 
 
 class PreferenceOptimizeRequest(_Strict):
-    job_uuid: str = Field(min_length=1)
-    finetuned_model: str = Field(min_length=1, description="the model to align: registered id or HF directory")
+    job_uuid: PathComponent = Field(min_length=1, description="the id of the job to create (it names its directory)")
+    finetuned_model: PrintableId = Field(min_length=1, description="the model to align: registered id or HF directory")
     algorithm_config: DPOAlignmentConfig
     training_config: TrainingConfig
     hyperparam_search_config: dict[str, Any] = Field(default_factory=dict)
     logger_config: dict[str, Any] = Field(default_factory=dict)
-    checkpoint_dir: str | None = None
+    checkpoint_dir: PrintableId | None = Field(default=None, description="as in supervised fine-tuning")
 
 
 class PostTrainingJob(BaseModel):

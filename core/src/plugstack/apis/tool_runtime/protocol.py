@@ -31,6 +31,7 @@ from plugstack.apis.tool_runtime.models import (
     ToolGroup,
     ToolInvocationResult,
 )
+from plugstack.apis.tool_runtime.rag import RagTool
 
 
 class ListRuntimeToolsRequest(BaseModel):
@@ -55,6 +56,10 @@ class ToolRuntime(Protocol):
         self, endpoint: McpEndpoint, request: InvokeToolRequest, provider_data: ProviderData
     ) -> ToolInvocationResult:
         """A tool of an MCP server that is not registered as a group."""
+        ...
+
+    def rag_tool(self) -> RagTool:
+        """The provider serving ``builtin::rag`` (the rag-tool routes): 404 when the group is not registered."""
         ...
 
 

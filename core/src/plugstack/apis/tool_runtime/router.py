@@ -20,6 +20,7 @@ from plugstack.apis.tool_runtime.models import (
     canonical_uri,
 )
 from plugstack.apis.tool_runtime.protocol import ListRuntimeToolsRequest, ToolRuntimeProvider
+from plugstack.apis.tool_runtime.rag import RAG_GROUP_ID, RagTool, rag_tool
 from plugstack.errors import BadRequestError, PlugstackError, UnauthorizedError, not_found
 from plugstack.registry.handles import ProviderHandle
 from plugstack.registry.routing import RoutingTable
@@ -130,6 +131,9 @@ class ToolRuntimeRouter:
         self, endpoint: McpEndpoint, request: InvokeToolRequest, provider_data: ProviderData
     ) -> ToolInvocationResult:
         return await _invoke(*self._endpoint_group(endpoint), request, provider_data)
+
+    def rag_tool(self) -> RagTool:
+        return rag_tool(*self._route(RAG_GROUP_ID))
 
 
 async def _invoke(

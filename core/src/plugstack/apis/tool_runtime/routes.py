@@ -17,6 +17,7 @@ from plugstack.apis.tool_runtime.models import (
     ToolInvocationResult,
 )
 from plugstack.apis.tool_runtime.protocol import ListRuntimeToolsRequest, ToolRuntime
+from plugstack.apis.tool_runtime.rag import RagInsertRequest, RagQueryRequest, RAGQueryResult
 
 
 def _provider_data(
@@ -61,5 +62,21 @@ def create_router(impl: ToolRuntime) -> APIRouter:
     @router.post("/v1/tool-runtime/invoke", response_model=ToolInvocationResult, summary="Run a tool")
     async def invoke_tool(body: InvokeToolRequest, provider_data: Credentials) -> ToolInvocationResult:
         return await impl.invoke_tool(body, provider_data)
+
+    @router.post(
+        "/v1/tool-runtime/rag-tool/insert",
+        response_model=None,
+        summary="Chunk, embed and store documents in a vector store (builtin::rag's provider)",
+    )
+    async def rag_insert(body: RagInsertRequest) -> None:
+        await impl.rag_tool().insert(body)
+
+    @router.post(
+        "/v1/tool-runtime/rag-tool/query",
+        response_model=RAGQueryResult,
+        summary="Retrieve chunks from vector stores, written for a model (builtin::rag's provider)",
+    )
+    async def rag_query(body: RagQueryRequest) -> RAGQueryResult:
+        return await impl.rag_tool().query(body)
 
     return router

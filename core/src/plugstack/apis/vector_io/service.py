@@ -5,7 +5,8 @@ store (write-through, cached in memory); chunks and vectors in the engine. A sto
 created before its record is written and dropped after it is deleted, so start-up removes any
 index without a record. Attached files are processed by background tasks (at most
 ``max_concurrent_ingests`` at a time); a file still ``in_progress`` when the server stopped is
-processed again from the start at the next start. An expired store is deleted when next touched.
+processed again from the start at the next start. An expired store answers 404 from the moment
+it expires: it is deleted, chunks and all, when next touched, and by a periodic sweep.
 """
 
 import asyncio
@@ -23,6 +24,7 @@ from plugstack.apis.files.models import FileRequest
 from plugstack.apis.files.protocol import Files
 from plugstack.apis.inference.protocol import Inference
 from plugstack.apis.models import Model
+from plugstack.apis.names import Api
 from plugstack.apis.vector_io.ingest import Embedder, ingest_file
 from plugstack.apis.vector_io.listing import new_id, page
 from plugstack.apis.vector_io.models import (
@@ -56,6 +58,7 @@ from plugstack.apis.vector_io.protocol import VectorEngine
 from plugstack.apis.vector_io.ranking import fuse
 from plugstack.errors import BadRequestError, NotFoundError, PlugstackError
 from plugstack.registry.routing import RoutingTable
+from plugstack.spec import ProviderContext
 from plugstack.storage.kv import KVStore
 
 log = logging.getLogger(__name__)
@@ -76,6 +79,9 @@ class VectorStoreSettings(BaseModel):
     )
     max_concurrent_ingests: int = Field(default=2, ge=1, description="files processed at the same time")
     embedding_batch_size: int = Field(default=32, ge=1, description="chunks per embeddings call")
+    expiry_sweep_interval_s: float = Field(
+        default=60.0, gt=0, description="how often expired stores are deleted with their chunks"
+    )
 
 
 def content_text(content: Any) -> str:
@@ -117,11 +123,12 @@ class VectorStoreService:
         self._batches: dict[str, dict[str, VectorStoreFileBatch]] = {}
         self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._ingest_slots = asyncio.Semaphore(settings.max_concurrent_ingests)
+        self._sweeper: asyncio.Task[None] | None = None
 
     # lifecycle
 
     async def initialize(self) -> None:
-        """Loads the records, drops indexes without a store, resumes files left in progress."""
+        """Loads the records, drops indexes without a store, resumes files left in progress, starts the sweep."""
         for _, record in await self._kv.items(STORES):
             store = VectorStore.model_validate_json(record)
             self._stores[store.id] = store
@@ -140,10 +147,24 @@ class VectorStoreService:
             for file in store_files.values():
                 if file.status == "in_progress":
                     self._start_ingest(file)
+        self._sweeper = asyncio.create_task(self._sweep_periodically())
+
+    async def _sweep_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.expiry_sweep_interval_s)
+            try:
+                await self.vector_stores()
+            except Exception:
+                log.exception("vector_io provider %s: sweeping expired vector stores failed", self._provider_id)
+
+    async def health(self) -> dict[str, Any]:
+        """The engine's own check where it has one (a database server can go away), else OK."""
+        check = getattr(self._engine, "health", None)
+        return await check() if check is not None else {"status": "OK"}
 
     async def shutdown(self) -> None:
-        """Stops processing (those files resume at the next start) and closes the engine."""
-        tasks = list(self._tasks.values())
+        """Stops the sweep and processing (those files resume at the next start) and closes the engine."""
+        tasks = [*self._tasks.values(), *([self._sweeper] if self._sweeper else [])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -505,6 +526,23 @@ class VectorStoreService:
             embeddings[index] = vector
         await self._engine.add_chunks(store.id, stored, embeddings)  # type: ignore[arg-type]
         await self._touch(store)
+
+
+async def start_service(
+    engine: VectorEngine, settings: VectorStoreSettings, context: ProviderContext
+) -> VectorStoreService:
+    """A vector_io provider's instance over ``engine``, initialised: what every engine's factory returns."""
+    service = VectorStoreService(
+        engine,
+        provider_id=context.provider_id,
+        settings=settings,
+        files=context.deps[Api.files],
+        inference=context.deps[Api.inference],
+        models=context.registry["models"],
+        kv=context.kv,
+    )
+    await service.initialize()
+    return service
 
 
 def _stored_chunk(chunk: Chunk) -> StoredChunk:

@@ -1,0 +1,338 @@
+"""What plugstack's `remote::vllm` costs in front of a backend that does no work (issue 16).
+
+A zero-work OpenAI-compatible backend (tests/support/zero_backend.py) answers fixed replies, so
+everything measured on top of it is the gateway. Direct and plugstack are measured in one run,
+interleaved so drift on a shared machine hits both alike, by a lean keep-alive HTTP/1.1 client
+(raw asyncio streams, so the load generator's own CPU stays small next to a gateway's):
+sequential p50/p95/p99 and the paired median of (plugstack - direct); streamed first byte and
+end; the gateway's CPU per request (its process CPU time over a block of requests, from /proc);
+throughput with 16 concurrent clients as a share of direct; cold start (spawn to the first
+healthy answer) and idle RSS. The whole measurement runs RUNS times; the table shows medians.
+A last section times the HTTP clients a gateway could use for its backend hop.
+"""
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.server import free_port, run_server
+from tests.support.zero_backend import MODEL, zero_backend
+
+RUNS = 2
+SEQUENTIAL, STREAMED = 400, 200
+CLIENTS, PER_CLIENT = 16, 50
+WARMUP = 50
+COLD_STARTS = 3
+ALIAS = "gateway-zero"  # the client's name for the backend's model: plugstack rewrites it in replies
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+RESULTS = Path(__file__).parent / "results"
+
+
+def run_yaml(backend_url: str) -> str:
+    return (
+        "version: 1\ndistribution: bench-gateway\napis: [inference]\nproviders:\n  inference:\n"
+        f"    - provider_id: vllm\n      provider_type: remote::vllm\n      config: {{url: {backend_url}}}\n"
+        "registered_resources:\n  models:\n"
+        f"    - {{model_id: {ALIAS}, provider_id: vllm, provider_model_id: {MODEL}}}\n"
+    )
+
+
+# -- a lean HTTP/1.1 client ----------------------------------------------------------------
+
+
+def request_bytes(host: str, path: str, body: dict[str, Any]) -> bytes:
+    payload = json.dumps(body).encode()
+    head = f"POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n"
+    return head.encode() + f"content-length: {len(payload)}\r\n\r\n".encode() + payload
+
+
+class Connection:
+    """One keep-alive connection; ``exchange`` sends a request and reads the whole response."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> "Connection":
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    def close(self) -> None:
+        self.writer.close()
+
+    async def exchange(self, raw: bytes) -> tuple[float, float]:
+        """(seconds to the first body byte, seconds to the end of the response)."""
+        start = time.perf_counter()
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        lowered = head.lower()
+        if b"transfer-encoding: chunked" in lowered:
+            first = 0.0
+            while True:
+                size = int((await self.reader.readline()).strip(), 16)
+                await self.reader.readexactly(size + 2)
+                first = first or time.perf_counter() - start
+                if size == 0:
+                    break
+            body = b""
+        else:
+            length = int(lowered.split(b"content-length:")[1].split(b"\r\n")[0])
+            body = await self.reader.readexactly(length)
+            first = time.perf_counter() - start
+        if status != 200:
+            raise RuntimeError(f"status {status}: {body[:300]!r}")
+        return first, time.perf_counter() - start
+
+
+# -- measurements --------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def ms(values: list[float]) -> dict[str, float]:
+    return {"p50": statistics.median(values) * 1e3, "p95": percentile(values, 0.95) * 1e3,
+            "p99": percentile(values, 0.99) * 1e3}  # fmt: skip
+
+
+async def throughput(port: int, raw: bytes) -> float:
+    connections = [await Connection.open(port) for _ in range(CLIENTS)]
+
+    async def one_client(connection: Connection) -> None:
+        for _ in range(PER_CLIENT):
+            await connection.exchange(raw)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one_client(c) for c in connections))
+    elapsed = time.perf_counter() - start
+    for connection in connections:
+        connection.close()
+    return CLIENTS * PER_CLIENT / elapsed
+
+
+async def one_run(ports: dict[str, int], gateway_pid: int) -> dict[str, Any]:
+    message = {"messages": [{"role": "user", "content": "Name a colour."}], "max_tokens": 8}
+    bodies = {"direct": {"model": MODEL, **message}, "plugstack": {"model": ALIAS, **message}}
+    paths = {"direct": "/v1/chat/completions", "plugstack": "/v1/chat/completions"}
+    plain = {n: request_bytes(f"127.0.0.1:{ports[n]}", paths[n], bodies[n]) for n in ports}
+    streamed = {n: request_bytes(f"127.0.0.1:{ports[n]}", paths[n], {**bodies[n], "stream": True}) for n in ports}
+    conns = {name: await Connection.open(port) for name, port in ports.items()}
+    for name in ports:
+        for _ in range(WARMUP):
+            await conns[name].exchange(plain[name])
+            await conns[name].exchange(streamed[name])
+
+    seq: dict[str, list[float]] = {name: [] for name in ports}
+    cpu = cpu_seconds(gateway_pid)
+    for _ in range(SEQUENTIAL):
+        for name in ports:
+            seq[name].append((await conns[name].exchange(plain[name]))[1])
+    cpu_plain = (cpu_seconds(gateway_pid) - cpu) / SEQUENTIAL
+
+    first: dict[str, list[float]] = {name: [] for name in ports}
+    end: dict[str, list[float]] = {name: [] for name in ports}
+    cpu = cpu_seconds(gateway_pid)
+    for _ in range(STREAMED):
+        for name in ports:
+            at_first, at_end = await conns[name].exchange(streamed[name])
+            first[name].append(at_first)
+            end[name].append(at_end)
+    cpu_streamed = (cpu_seconds(gateway_pid) - cpu) / STREAMED
+    for connection in conns.values():
+        connection.close()
+
+    rps: dict[str, list[float]] = {name: [] for name in ports}
+    for _ in range(2):  # interleaved blocks: direct, plugstack, direct, plugstack
+        for name, port in ports.items():
+            rps[name].append(await throughput(port, plain[name]))
+
+    def added(values: dict[str, list[float]]) -> float:
+        return statistics.median(p - d for p, d in zip(values["plugstack"], values["direct"], strict=True)) * 1e3
+
+    return {
+        "sequential_ms": {name: ms(values) for name, values in seq.items()},
+        "paired_added_ms": added(seq),
+        "stream_first_byte_ms": {name: ms(values) for name, values in first.items()},
+        "stream_end_ms": {name: ms(values) for name, values in end.items()},
+        "stream_first_byte_paired_added_ms": added(first),
+        "stream_end_paired_added_ms": added(end),
+        "gateway_cpu_ms_per_request": cpu_plain * 1e3,
+        "gateway_cpu_ms_per_stream": cpu_streamed * 1e3,
+        "throughput_rps": {name: statistics.median(values) for name, values in rps.items()},
+        "throughput_share": statistics.median(rps["plugstack"]) / statistics.median(rps["direct"]),
+    }
+
+
+def cold_start(config: Path, state_dir: Path) -> tuple[float, float]:
+    """(seconds from spawn to the first healthy answer, RSS in MB right after)."""
+    port = free_port()
+    env = {**os.environ, "PLUGSTACK_STATE_DIR": str(state_dir)}
+    command = [sys.executable, "-m", "plugstack.cli", "run", str(config), "--host", "127.0.0.1", "--port", str(port)]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if process.poll() is not None or time.perf_counter() - start > 60:
+                    raise RuntimeError("plugstack did not start") from None
+                time.sleep(0.005)
+        took = time.perf_counter() - start
+        time.sleep(0.5)
+        return took, rss_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+# -- the backend hop: HTTP clients side by side --------------------------------------------
+
+
+async def client_cpu(port: int) -> dict[str, float]:
+    """Client CPU ms per request against the zero backend, for each client installed."""
+    url = f"http://127.0.0.1:{port}/v1/chat/completions"
+    payload = json.dumps({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}).encode()
+    headers = {"content-type": "application/json"}
+    senders: dict[str, Callable[[], Any]] = {}
+    closers: list[Callable[[], Any]] = []
+
+    client = httpx.AsyncClient()
+    closers.append(client.aclose)
+    senders["httpx.AsyncClient"] = lambda: client.post(url, content=payload, headers=headers)
+
+    transport = httpx.AsyncHTTPTransport()
+    closers.append(transport.aclose)
+    prebuilt_url = httpx.URL(url)
+
+    async def via_transport() -> None:
+        response = await transport.handle_async_request(
+            httpx.Request("POST", prebuilt_url, content=payload, headers=headers)
+        )
+        await response.aread()
+
+    senders["httpx transport"] = via_transport
+
+    import httpcore
+
+    pool = httpcore.AsyncConnectionPool()
+    closers.append(pool.aclose)
+    senders["httpcore"] = lambda: pool.request("POST", url, content=payload, headers=headers)
+    try:
+        import aiohttp
+    except ImportError:
+        aiohttp = None
+    if aiohttp is not None:
+        session = aiohttp.ClientSession()
+        closers.append(session.close)
+
+        async def via_aiohttp() -> None:
+            async with session.post(url, data=payload, headers=headers) as response:
+                await response.read()
+
+        senders["aiohttp"] = via_aiohttp
+    results = {}
+    for name, send in senders.items():
+        for _ in range(50):
+            await send()
+        start = time.process_time()
+        for _ in range(1000):
+            await send()
+        results[name] = (time.process_time() - start) / 1000 * 1e3
+    for close in closers:
+        await close()
+    return results
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+def median_of(runs: list[dict[str, Any]], *keys: str) -> float:
+    values = []
+    for run in runs:
+        value: Any = run
+        for key in keys:
+            value = value[key]
+        values.append(value)
+    return statistics.median(values)
+
+
+def render(runs: list[dict[str, Any]], cold: list[tuple[float, float]], hop: dict[str, float]) -> str:
+    lines = [f"{'':<34}{'direct':>10}{'plugstack':>11}{'added':>9}   (ms; median of {len(runs)} runs)"]
+    for label, key in (("sequential", "sequential_ms"), ("stream first byte", "stream_first_byte_ms"),
+                       ("stream end", "stream_end_ms")):  # fmt: skip
+        for q in ("p50", "p95", "p99"):
+            direct, ours = median_of(runs, key, "direct", q), median_of(runs, key, "plugstack", q)
+            lines.append(f"{label + ' ' + q:<34}{direct:>10.2f}{ours:>11.2f}{ours - direct:>+9.2f}")
+    lines.append(f"{'sequential paired median added':<34}{median_of(runs, 'paired_added_ms'):>+30.2f}")
+    for label, key in (("stream first byte paired added", "stream_first_byte_paired_added_ms"),
+                       ("stream end paired added", "stream_end_paired_added_ms")):  # fmt: skip
+        lines.append(f"{label:<34}{median_of(runs, key):>+30.2f}")
+    lines.append(f"{'gateway CPU ms / request':<34}{median_of(runs, 'gateway_cpu_ms_per_request'):>30.2f}")
+    lines.append(f"{'gateway CPU ms / streamed request':<34}{median_of(runs, 'gateway_cpu_ms_per_stream'):>30.2f}")
+    direct, ours = median_of(runs, "throughput_rps", "direct"), median_of(runs, "throughput_rps", "plugstack")
+    share = median_of(runs, "throughput_share")
+    lines.append(f"{'throughput rps, 16 clients':<34}{direct:>10.0f}{ours:>11.0f}{share:>9.0%}")
+    lines.append(f"{'cold start s / idle RSS MB':<34}{statistics.median(c[0] for c in cold):>21.2f}"
+                 f"{statistics.median(c[1] for c in cold):>9.0f}")  # fmt: skip
+    per_run = ", ".join(
+        f"{r['paired_added_ms']:+.2f} ms / {r['gateway_cpu_ms_per_request']:.2f} ms CPU / {r['throughput_share']:.0%}"
+        for r in runs
+    )
+    lines.append(f"each run (added p50 / CPU / throughput): {per_run}")
+    lines.append("backend hop, client CPU ms/request: " + ", ".join(f"{k} {v:.3f}" for k, v in hop.items()))
+    return "\n".join(lines)
+
+
+def main() -> dict[str, Any]:
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-gateway-")))
+        backend_url = stack.enter_context(zero_backend())
+        backend_port = int(backend_url.rsplit(":", 1)[1].split("/")[0])
+        config = work / "run.yaml"
+        config.write_text(run_yaml(backend_url))
+        cold = [cold_start(config, work / f"cold-{i}") for i in range(COLD_STARTS)]
+        server = stack.enter_context(run_server(config, work / "stack"))
+        gateway_port = int(server.base_url.rsplit(":", 1)[1])
+        ports = {"direct": backend_port, "plugstack": gateway_port}
+        runs = [asyncio.run(one_run(ports, server.process.pid)) for _ in range(RUNS)]
+        hop = asyncio.run(client_cpu(backend_port))
+    results = {"runs": runs, "cold_start": cold, "backend_hop_client_cpu_ms": hop}
+    print(f"gateway overhead: remote::vllm over a zero-work backend ({SEQUENTIAL} sequential, {STREAMED} streamed, "
+          f"{CLIENTS}x{PER_CLIENT} concurrent; {RUNS} runs)")  # fmt: skip
+    print(render(runs, cold, hop))
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"gateway-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"saved {out}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

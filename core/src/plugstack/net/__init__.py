@@ -1,0 +1,1 @@
+"""Network access on behalf of clients (guarded fetching of client-named URLs)."""

@@ -1,0 +1,40 @@
+"""What a relaying provider hands the HTTP routes: its backend's reply as bytes, not models.
+
+A provider in front of an OpenAI-compatible server already receives the exact JSON the client
+expects; validating it into models and serialising it back would cost more than the rest of
+the request and change the bytes (key order, added nulls). So the routes ask `relay` first
+and send what comes back as it is; providers that are not `Relaying` (in-process engines)
+take the typed path.
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from plugstack.apis.inference.models import ChatCompletionRequest, CompletionRequest, EmbeddingsRequest
+
+RelayRequest = ChatCompletionRequest | CompletionRequest | EmbeddingsRequest
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedJson:
+    """A whole JSON reply, the model already named as the client named it."""
+
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedStream:
+    """The ``data`` payloads of a streamed reply (without ``[DONE]``), model renamed."""
+
+    events: AsyncIterator[bytes]
+
+
+Relayed = RelayedJson | RelayedStream
+
+
+@runtime_checkable
+class Relaying(Protocol):
+    async def relay(self, request: RelayRequest, client_model: str) -> Relayed:
+        """Send ``request`` (its ``model`` already the backend's id); replies name ``client_model``."""
+        ...

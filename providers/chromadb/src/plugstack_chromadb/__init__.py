@@ -1,0 +1,1 @@
+"""`remote::chromadb`: vector stores in a Chroma server."""

@@ -1,0 +1,181 @@
+"""A zero-work OpenAI-compatible backend: fixed replies straight from an asyncio protocol.
+
+It costs almost nothing per request, so whatever a gateway in front of it adds shows plainly
+(bench/bench_gateway.py), and its replies carry what vLLM's do and clients must get unchanged:
+``logprobs: null`` and ``finish_reason: null`` in non-final chunks, extra fields such as
+``stop_reason``, a usage chunk when asked, ``[DONE]``. Run it with
+``python -m tests.support.zero_backend PORT``.
+"""
+
+import asyncio
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+MODEL = "zero"
+FAILING = "zero-fail"  # answers every request with a 400
+CREATED = 1700000000
+USAGE = {"prompt_tokens": 12, "total_tokens": 15, "completion_tokens": 3}
+PIECES = ("Bl", "ue", ".")
+
+
+def _dump(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _chat(model: str) -> bytes:
+    message = {"role": "assistant", "content": "".join(PIECES), "refusal": None}
+    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop", "stop_reason": None}
+    return _dump(
+        {"id": "chatcmpl-zero", "object": "chat.completion", "created": CREATED, "model": model,
+         "choices": [choice], "usage": USAGE}
+    )  # fmt: skip
+
+
+def _chat_chunks(model: str, usage: bool) -> Iterator[bytes]:
+    head = {"id": "chatcmpl-zero", "object": "chat.completion.chunk", "created": CREATED, "model": model}
+    deltas = [{"role": "assistant", "content": ""}, *({"content": piece} for piece in PIECES)]
+    for delta in deltas:
+        yield _dump({**head, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}]})
+    final = {"index": 0, "delta": {"content": ""}, "logprobs": None, "finish_reason": "stop", "stop_reason": None}
+    yield _dump({**head, "choices": [final]})
+    if usage:
+        yield _dump({**head, "choices": [], "usage": USAGE})
+
+
+def _completion(model: str) -> bytes:
+    choice = {"index": 0, "text": "".join(PIECES), "logprobs": None, "finish_reason": "length", "stop_reason": None}
+    return _dump(
+        {"id": "cmpl-zero", "object": "text_completion", "created": CREATED, "model": model,
+         "choices": [choice], "usage": USAGE}
+    )  # fmt: skip
+
+
+def _completion_chunks(model: str, usage: bool) -> Iterator[bytes]:
+    head = {"id": "cmpl-zero", "object": "text_completion", "created": CREATED, "model": model}
+    for index, piece in enumerate(PIECES):
+        reason = "length" if index == len(PIECES) - 1 else None
+        yield _dump({**head, "choices": [{"index": 0, "text": piece, "logprobs": None, "finish_reason": reason}]})
+    if usage:
+        yield _dump({**head, "choices": [], "usage": USAGE})
+
+
+def _embeddings(model: str, count: int) -> bytes:
+    data = [{"index": i, "object": "embedding", "embedding": [0.25, -0.5, 1.0e-5]} for i in range(count)]
+    return _dump({"id": "embd-zero", "object": "list", "created": CREATED, "model": model, "data": data,
+                  "usage": {"prompt_tokens": 2, "total_tokens": 2}})  # fmt: skip
+
+
+MODELS = _dump(
+    {"object": "list", "data": [{"id": name, "object": "model", "created": CREATED, "owned_by": "vllm",
+                                 "root": name, "parent": None, "max_model_len": 2048} for name in (MODEL, FAILING)]}
+)  # fmt: skip
+
+
+def _head(status: int, content_type: bytes, length: int | None) -> bytes:
+    reason = b"OK" if status == 200 else b"Bad Request" if status == 400 else b"Not Found"
+    size = b"transfer-encoding: chunked" if length is None else b"content-length: " + str(length).encode()
+    return b"HTTP/1.1 %d %s\r\ncontent-type: %s\r\n%s\r\n\r\n" % (status, reason, content_type, size)
+
+
+def _json(status: int, body: bytes) -> bytes:
+    return _head(status, b"application/json", len(body)) + body
+
+
+def _sse(events: Iterator[bytes]) -> bytes:
+    out = [_head(200, b"text/event-stream", None)]
+    for event in (*events, b"[DONE]"):
+        frame = b"data: " + event + b"\n\n"
+        out.append(b"%x\r\n%s\r\n" % (len(frame), frame))
+    out.append(b"0\r\n\r\n")
+    return b"".join(out)
+
+
+def answer(method: bytes, path: bytes, body: bytes) -> bytes:
+    """The whole HTTP response to one request."""
+    if method == b"GET" and path == b"/v1/models":
+        return _json(200, MODELS)
+    if method != b"POST":
+        return _json(404, b'{"error":{"message":"not found","code":404}}')
+    request = json.loads(body)
+    model = request.get("model", MODEL)
+    if "fail" in model:
+        return _json(400, _dump({"error": {"message": f"model {model} refuses", "type": "BadRequest", "code": 400}}))
+    stream = request.get("stream") is True
+    usage = stream and bool((request.get("stream_options") or {}).get("include_usage"))
+    if path == b"/v1/chat/completions":
+        return _sse(_chat_chunks(model, usage)) if stream else _json(200, _chat(model))
+    if path == b"/v1/completions":
+        return _sse(_completion_chunks(model, usage)) if stream else _json(200, _completion(model))
+    if path == b"/v1/embeddings":
+        inputs = request.get("input")
+        return _json(200, _embeddings(model, len(inputs) if isinstance(inputs, list) else 1))
+    return _json(404, b'{"error":{"message":"not found","code":404}}')
+
+
+class ZeroProtocol(asyncio.Protocol):
+    """HTTP/1.1 with keep-alive and Content-Length bodies: all an OpenAI client sends."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            head = self.buffer[:end].split(b"\r\n")
+            length = 0
+            for line in head[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if len(self.buffer) < end + 4 + length:
+                return
+            body = self.buffer[end + 4 : end + 4 + length]
+            self.buffer = self.buffer[end + 4 + length :]
+            method, path, _ = head[0].split(b" ", 2)
+            assert self.transport is not None
+            self.transport.write(answer(method, path, body))
+
+
+async def serve(port: int) -> None:
+    server = await asyncio.get_running_loop().create_server(ZeroProtocol, "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
+@contextmanager
+def zero_backend(port: int | None = None) -> Iterator[str]:
+    """Run the backend in a child process until the block ends; yields its OpenAI API root."""
+    import subprocess
+    import time
+
+    import httpx
+
+    from tests.support.server import free_port
+
+    port = port or free_port()
+    process = subprocess.Popen([sys.executable, "-m", "tests.support.zero_backend", str(port)])
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base_url}/models", timeout=1).raise_for_status()
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the zero backend did not start") from None
+                time.sleep(0.02)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+if __name__ == "__main__":
+    asyncio.run(serve(int(sys.argv[1])))
