@@ -102,8 +102,7 @@ async def test_restart_marks_in_flight_jobs_failed_and_keeps_finished_ones(db: S
         await asyncio.sleep(0.02)
     # the first server hangs (its heartbeat stops); a new manager on the same table is what a
     # restarted server sees once that heartbeat is stale
-    assert manager._watcher is not None
-    manager._watcher.cancel()
+    await manager.stop_heartbeat()
     await asyncio.sleep(0.6)
     restarted = await _manager(db, heartbeat_s=0.05, stale_after_s=0.5)
     after = await restarted.get(running.id)

@@ -68,8 +68,7 @@ async def test_a_second_runner_leaves_running_jobs_alone_and_fails_those_of_a_de
     await _until(owner, job.id, JobStatus.in_progress)
     await asyncio.sleep(FAST["stale_after_s"] * 1.5)  # several sweeps by the other runner
     assert (await other.get(job.id)).status == JobStatus.in_progress
-    assert owner._watcher is not None
-    owner._watcher.cancel()  # the owner hangs: its heartbeat stops
+    await owner.stop_heartbeat()  # the owner hangs: its heartbeat stops
     await _until(other, job.id, JobStatus.failed)
     assert "server stopped while the job was in progress" in ((await other.get(job.id)).error or "")
 
@@ -80,8 +79,7 @@ async def test_cancelling_a_job_whose_runner_is_gone_cancels_it_at_once(
     owner, other = pair
     job = await owner.submit("test", PRIMES, {"limit": 100, "out_dir": str(tmp_path), "delay_per_chunk": 2})
     await _until(owner, job.id, JobStatus.in_progress)
-    assert owner._watcher is not None and other._watcher is not None
-    owner._watcher.cancel()
-    other._watcher.cancel()  # no sweep gets there first
+    await owner.stop_heartbeat()
+    await other.stop_heartbeat()  # no sweep gets there first
     await asyncio.sleep(FAST["stale_after_s"])
     assert (await other.cancel(job.id)).status == JobStatus.cancelled

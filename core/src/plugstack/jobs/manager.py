@@ -62,6 +62,7 @@ class JobManager:
         self._heartbeat_s = heartbeat_s
         self._stale_after_s = stale_after_s
         self._watcher: asyncio.Task[None] | None = None
+        self._watching = True
         self._slots = asyncio.Semaphore(max_concurrent)
         self._processes: dict[str, asyncio.subprocess.Process] = {}
         self._cancelling: set[str] = set()
@@ -201,7 +202,7 @@ class JobManager:
         """The heartbeat: tell other runners this one lives, act on their cancel requests for its
         jobs, and fail the jobs of runners that are gone."""
         next_sweep = time.monotonic() + self._stale_after_s / 2
-        while True:
+        while self._watching:
             await asyncio.sleep(self._heartbeat_s)
             try:
                 await self._store.update(RUNNERS_TABLE, {"heartbeat_at": time.time()}, {"id": self.runner_id})
@@ -211,7 +212,18 @@ class JobManager:
                     next_sweep = time.monotonic() + self._stale_after_s / 2
                     await self._fail_orphans()
             except Exception:  # the storage may be unreachable for a while: try again next beat
+                if not self._watching:
+                    return  # a cancel that psycopg turned into QueryCanceled mid-query
                 log.exception("job runner heartbeat failed")
+
+    async def stop_heartbeat(self) -> None:
+        """Stop beating (at shutdown): a flag as well as a cancel, because a database driver may
+        swallow the cancel of a query in flight."""
+        self._watching = False
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
 
     async def _runner_alive(self, runner_id: str | None) -> bool:
         runner = await self._store.fetch_one(RUNNERS_TABLE, {"id": runner_id}) if runner_id else None
@@ -246,10 +258,7 @@ class JobManager:
         return await self.get(job_id)
 
     async def shutdown(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
+        await self.stop_heartbeat()
         for job_id, process in list(self._processes.items()):
             await _kill(process)
             await self._finish(job_id, JobStatus.failed, error="the server shut down while the job was running")
