@@ -15,22 +15,12 @@ from plugstack_sqlite_vec.config import SqliteVecConfig
 
 
 async def create(config: SqliteVecConfig, context: ProviderContext) -> Any:
-    from plugstack.apis.vector_io.service import VectorStoreService
+    from plugstack.apis.vector_io.service import start_service
     from plugstack_sqlite_vec.engine import SqliteVecEngine
 
     path = Path(config.db_path).expanduser()
     engine = SqliteVecEngine(path if path.is_absolute() else context.state_dir / path, config)
-    service = VectorStoreService(
-        engine,
-        provider_id=context.provider_id,
-        settings=config,
-        files=context.deps[Api.files],
-        inference=context.deps[Api.inference],
-        models=context.registry["models"],
-        kv=context.kv,
-    )
-    await service.initialize()
-    return service
+    return await start_service(engine, config, context)
 
 
 @hookimpl
