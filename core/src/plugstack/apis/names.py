@@ -17,3 +17,5 @@ class Api(StrEnum):
     vector_io = "vector_io"
     tool_runtime = "tool_runtime"
     batches = "batches"
+    reward_scoring = "reward_scoring"
+    synthetic_data_generation = "synthetic_data_generation"
