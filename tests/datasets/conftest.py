@@ -26,6 +26,8 @@ providers:
         remote: {{allowed_networks: [127.0.0.0/8]}}  # the tests' own file server
     - provider_id: huggingface
       provider_type: inline::huggingface
+      config:
+        allowed_dirs: [{readable_dir}]
 storage:
   state_dir: {state_dir}
 """

@@ -1,11 +1,13 @@
 """`inline::huggingface` offline: a local data directory, a save_to_disk directory, and the HF cache."""
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import datasets
 import pytest
 from datasets.arrow_writer import ArrowWriter
-from llama_stack_client import BadRequestError, LlamaStackClient
+from llama_stack_client import BadRequestError, LlamaStackClient, PermissionDeniedError
 
 from tests.datasets.conftest import QA_ROWS
 
@@ -92,3 +94,18 @@ def test_missing_column_in_a_huggingface_dataset(client: LlamaStackClient, tmp_p
     with pytest.raises(BadRequestError) as caught:
         client.datasets.register(purpose=QA, source={"type": "uri", "uri": f"huggingface://{saved}"})
     assert "'answer'" in caught.value.body["detail"] and "question, reply" in caught.value.body["detail"]
+
+
+def test_local_directory_outside_allowed_dirs_is_refused(client: LlamaStackClient) -> None:
+    """A local path is read only under the provider's allowed_dirs, whatever the scheme spelling;
+    the refusal says nothing of what the directory holds."""
+    outside = Path(tempfile.mkdtemp(prefix="plugstack-hf-outside-"))  # not under pytest's base temp dir
+    try:
+        datasets.Dataset.from_list(QA_ROWS[:2]).save_to_disk(str(outside))
+        for uri in (f"huggingface://{outside}", f"hf://datasets/{outside}?split=train"):
+            with pytest.raises(PermissionDeniedError) as caught:
+                client.datasets.register(purpose=QA, source={"type": "uri", "uri": uri})
+            detail = caught.value.body["detail"]
+            assert "allowed_dirs" in detail and "question" not in detail
+    finally:
+        shutil.rmtree(outside)

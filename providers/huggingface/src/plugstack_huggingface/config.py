@@ -4,10 +4,10 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from plugstack_localfs.config import DatasetSourceConfig
+from plugstack_localfs.config import LocalDirsConfig
 
 
-class HuggingFaceConfig(DatasetSourceConfig):
+class HuggingFaceConfig(LocalDirsConfig):
     readable_schemes: ClassVar[frozenset[str]] = frozenset({"huggingface", "hf"})
 
     uri_schemes: list[str] = Field(default_factory=lambda: ["huggingface", "hf"])

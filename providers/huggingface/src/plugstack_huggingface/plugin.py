@@ -16,7 +16,7 @@ from plugstack_huggingface.config import HuggingFaceConfig
 async def create(config: HuggingFaceConfig, context: ProviderContext) -> Any:
     from plugstack_huggingface.provider import HuggingFaceDatasetIO
 
-    return HuggingFaceDatasetIO(config, context.state_dir)
+    return HuggingFaceDatasetIO(config, context.state_dir, config.readable_dirs(context.stack_state_dir))
 
 
 @hookimpl

@@ -2,7 +2,9 @@
 
 URIs: ``huggingface://datasets/<org>/<name>?split=train&name=<config>&revision=<rev>`` (the
 ``datasets/`` prefix is optional, ``hf://`` works too), or a local directory:
-``huggingface:///abs/dir?split=train`` — data files, or the output of ``save_to_disk``.
+``huggingface:///abs/dir?split=train`` — data files, or the output of ``save_to_disk``, only
+under the provider's ``allowed_dirs`` (a name that exists as a local path is a local path: the
+``datasets`` library would read it as one).
 Without network, a dataset loaded once before comes from the local cache; set
 ``HF_HUB_OFFLINE=1`` to skip the hub's connection retries.
 """
@@ -20,7 +22,7 @@ from plugstack.errors import BadRequestError, ProviderFailedError
 from plugstack_huggingface.config import HuggingFaceConfig
 from plugstack_localfs.provider import RowsDatasetIO
 from plugstack_localfs.rows import RowStore, check_table, json_values
-from plugstack_localfs.sources import short
+from plugstack_localfs.sources import readable_path, short
 
 QUERY_KEYS = ("split", "name", "revision")
 SAVED_MARKERS = ("state.json", "dataset_dict.json")
@@ -48,10 +50,11 @@ class HubDataset:
         values = {key: query[key][-1] for key in query}
         return cls(path, values.get("split", "train"), values.get("name"), values.get("revision"))
 
-    def is_saved_dataset(self) -> bool:
-        """A directory written by ``save_to_disk`` (loaded as is, not through a builder)."""
+    def local_dir(self) -> Path | None:
+        """The local path this names, or None for a hub id. ``load_dataset`` reads any existing
+        path, relative ones included, before it asks the hub."""
         local = Path(self.path).expanduser()
-        return local.is_dir() and any((local / marker).is_file() for marker in SAVED_MARKERS)
+        return local if local.is_absolute() or local.exists() else None
 
 
 class HuggingFaceRows:
@@ -68,9 +71,10 @@ class HuggingFaceRows:
 class HuggingFaceDatasetIO(RowsDatasetIO):
     provider_type: ClassVar[str] = "inline::huggingface"
 
-    def __init__(self, config: HuggingFaceConfig, state_dir: Path) -> None:
+    def __init__(self, config: HuggingFaceConfig, state_dir: Path, readable_dirs: list[Path]) -> None:
         super().__init__(config, state_dir)
         self._cache_dir = config.cache_dir
+        self._readable_dirs = [folder.expanduser().resolve() for folder in readable_dirs]
 
     def _open_uri(self, dataset: Dataset, uri: str, workdir: Path) -> RowStore:
         hub = HubDataset.parse(uri)
@@ -80,11 +84,13 @@ class HuggingFaceDatasetIO(RowsDatasetIO):
 
     def _load(self, hub: HubDataset, uri: str) -> datasets.Dataset:
         """The split, with the library's errors told apart: our caller's (400) or the hub's (502)."""
+        local = hub.local_dir()
+        path = str(readable_path(local, self._readable_dirs, uri)) if local else hub.path
         try:
-            if hub.is_saved_dataset():
-                return _split_of(datasets.load_from_disk(str(Path(hub.path).expanduser())), hub.split)
+            if local and any((Path(path) / marker).is_file() for marker in SAVED_MARKERS):
+                return _split_of(datasets.load_from_disk(path), hub.split)  # written by save_to_disk
             loaded = datasets.load_dataset(
-                hub.path, name=hub.name, split=hub.split, revision=hub.revision, cache_dir=self._cache_dir
+                path, name=hub.name, split=hub.split, revision=hub.revision, cache_dir=self._cache_dir
             )
         except ConnectionError as exc:
             cache = self._cache_dir or datasets.config.HF_DATASETS_CACHE

@@ -30,24 +30,14 @@ class DatasetSourceConfig(BaseModel):
         return lowered
 
 
-class LocalFSConfig(DatasetSourceConfig):
-    readable_schemes: ClassVar[frozenset[str]] = frozenset({"file", "data", "http", "https"})
+class LocalDirsConfig(DatasetSourceConfig):
+    """A source provider that reads local paths: only under ``allowed_dirs``, so a client can
+    never make the server read a file the operator did not put there."""
 
-    uri_schemes: list[str] = Field(
-        default_factory=lambda: ["file", "data", "http", "https"],
-        description="'file' covers both file:// URIs and plain paths",
-    )
-    inline_rows: bool = True
     allowed_dirs: list[str] | None = Field(
         default=None,
         description="local files must lie under one of these (checked after resolving symlinks); default: the "
         "stack's state dir and a 'data' dir beside it",
-    )
-    allow_remote_uris: bool = Field(
-        default=False, description="whether http(s) URIs are fetched at all; off: clients cannot make the server fetch"
-    )
-    remote: FetchPolicy = Field(
-        default_factory=FetchPolicy, description="limits of http(s) fetches (addresses, size, time, redirects)"
     )
 
     def readable_dirs(self, stack_state_dir: Path) -> list[Path]:
@@ -55,6 +45,22 @@ class LocalFSConfig(DatasetSourceConfig):
         if self.allowed_dirs is not None:
             return [Path(folder) for folder in self.allowed_dirs]
         return [stack_state_dir, stack_state_dir.parent / "data"]
+
+
+class LocalFSConfig(LocalDirsConfig):
+    readable_schemes: ClassVar[frozenset[str]] = frozenset({"file", "data", "http", "https"})
+
+    uri_schemes: list[str] = Field(
+        default_factory=lambda: ["file", "data", "http", "https"],
+        description="'file' covers both file:// URIs and plain paths",
+    )
+    inline_rows: bool = True
+    allow_remote_uris: bool = Field(
+        default=False, description="whether http(s) URIs are fetched at all; off: clients cannot make the server fetch"
+    )
+    remote: FetchPolicy = Field(
+        default_factory=FetchPolicy, description="limits of http(s) fetches (addresses, size, time, redirects)"
+    )
 
 
 class LocalFSFilesConfig(BaseModel):

@@ -24,12 +24,12 @@ from plugstack.apis.datasetio.models import (
     RowsDataSource,
     URIDataSource,
 )
-from plugstack.errors import BadRequestError, ForbiddenError, NotFoundError
+from plugstack.errors import BadRequestError, NotFoundError
 from plugstack.registry.resources import Resource
 from plugstack_localfs.config import DatasetSourceConfig, LocalFSConfig
 from plugstack_localfs.convert import csv_to_arrow, derived, json_to_jsonl, parquet_to_arrow
 from plugstack_localfs.rows import ArrowRows, DatasetRows, JsonlRows, ListRows, RowStore
-from plugstack_localfs.sources import fetch, local_path, scheme_of, short
+from plugstack_localfs.sources import fetch, local_path, readable_path, scheme_of, short
 
 APPEND_LOG = "appended.jsonl"
 
@@ -161,24 +161,11 @@ class LocalFSDatasetIO(RowsDatasetIO):
         self._fetch_policy = config.remote
         self._readable_dirs = [folder.expanduser().resolve() for folder in readable_dirs]
 
-    def _readable(self, uri: str) -> Path:
-        """The file resolved (symlinks followed first), if it lies in a readable dir. A refusal
-        reads the same whether the file exists or not, and says nothing of what it holds."""
-        try:
-            path = local_path(uri).resolve()
-        except (OSError, RuntimeError):  # a symlink loop
-            path = None
-        if path is None or not any(path.is_relative_to(folder) for folder in self._readable_dirs):
-            raise ForbiddenError(
-                f"cannot read {short(uri)}: it is not under a directory this provider may read (its allowed_dirs)"
-            )
-        return path
-
     def _open_uri(self, dataset: Dataset, uri: str, workdir: Path) -> RowStore:
         scheme = scheme_of(uri)
         source: Path | str = uri
         if scheme == "file":
-            source = self._readable(uri)
+            source = readable_path(local_path(uri), self._readable_dirs, uri)
         elif scheme in ("http", "https") and not self._remote_allowed:
             raise BadRequestError(
                 f"cannot read {short(uri)}: {self.provider_type} does not fetch http(s) URIs unless its config sets "

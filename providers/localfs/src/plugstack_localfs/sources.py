@@ -17,7 +17,7 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 from urllib.request import url2pathname
 
 from plugstack.apis.datasetio.data_uris import digest, referenced_digest
-from plugstack.errors import BadRequestError
+from plugstack.errors import BadRequestError, ForbiddenError
 from plugstack.net.fetch import FetchPolicy, fetch_to_file
 
 Format = Literal["jsonl", "json", "csv", "parquet"]
@@ -82,6 +82,21 @@ def local_path(uri: str) -> Path:
         parts = urlsplit(uri)
         return Path(url2pathname(unquote(parts.netloc + parts.path))).expanduser()
     return Path(uri).expanduser()
+
+
+def readable_path(path: Path, readable_dirs: list[Path], uri: str) -> Path:
+    """``path`` resolved (symlinks followed first), if it lies in one of ``readable_dirs``
+    (resolved already). A refusal reads the same whether the path exists or not, and says
+    nothing of what it holds."""
+    try:
+        resolved: Path | None = path.expanduser().resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        resolved = None
+    if resolved is None or not any(resolved.is_relative_to(folder) for folder in readable_dirs):
+        raise ForbiddenError(
+            f"cannot read {short(uri)}: it is not under a directory this provider may read (its allowed_dirs)"
+        )
+    return resolved
 
 
 def fetch(path_or_uri: Path | str, workdir: Path, policy: FetchPolicy) -> LocalFile:
