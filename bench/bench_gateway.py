@@ -8,7 +8,9 @@ sequential p50/p95/p99 and the paired median of (plugstack - direct); streamed f
 end; the gateway's CPU per request (its process CPU time over a block of requests, from /proc);
 throughput with 16 concurrent clients as a share of direct; cold start (spawn to the first
 healthy answer) and idle RSS. The whole measurement runs RUNS times; the table shows medians.
-A last section times the HTTP clients a gateway could use for its backend hop.
+A last section times the HTTP clients a gateway could use for its backend hop; the gateway's
+CPU is also given in units of one bare aiohttp request's, a ratio that varies far less with
+the load of a shared machine than milliseconds do.
 """
 
 import asyncio
@@ -37,6 +39,7 @@ COLD_STARTS = 3
 ALIAS = "gateway-zero"  # the client's name for the backend's model: plugstack rewrites it in replies
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 RESULTS = Path(__file__).parent / "results"
+CPU_KEYS = ("gateway_cpu_ms_per_request", "gateway_cpu_ms_per_stream")
 
 
 def run_yaml(backend_url: str) -> str:
@@ -307,6 +310,11 @@ def render(runs: list[dict[str, Any]], cold: list[tuple[float, float]], hop: dic
     )
     lines.append(f"each run (added p50 / CPU / throughput): {per_run}")
     lines.append("backend hop, client CPU ms/request: " + ", ".join(f"{k} {v:.3f}" for k, v in hop.items()))
+    if "aiohttp" in hop:  # one bare aiohttp request, timed in the same run: scales with the machine's load
+        plain, streamed = (median_of(runs, key) / hop["aiohttp"] for key in CPU_KEYS)
+        lines.append(
+            f"gateway CPU in bare aiohttp requests (load yardstick): {plain:.1f} plain, {streamed:.1f} streamed"
+        )
     return "\n".join(lines)
 
 

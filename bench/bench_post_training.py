@@ -4,6 +4,8 @@ Both train the same rows (dialogs, loss on the answer), LoRA r=8 on q/v, batch 2
 the same number of steps, one validation batch and one adapter save, from the same fp32 HF
 folder. Measured: wall time (plugstack: submit → completed; direct: process start → exit),
 training tokens/s, and the training process's peak RSS. Target: plugstack <= 1.03 x direct.
+Then the same job through plugstack with ``num_processes: 2`` (DDP over gloo, one thread each):
+training steps/s of one process vs two on this CPU.
 ``BENCH_POST_TRAINING_STEPS`` sets the steps (default 20).
 """
 
@@ -36,7 +38,7 @@ providers:
   post_training:
     - provider_id: trl
       provider_type: inline::trl
-      config: {{max_length: {max_length}, base_model_cache: "{cache}"}}
+      config: {{max_length: {max_length}, base_model_cache: "{cache}", num_processes: {processes}}}
 """
 
 # The same training, written the way a TRL user would: no plugstack involved.
@@ -109,9 +111,10 @@ def job_child(server_pid: int) -> int | None:
     return None
 
 
-def through_plugstack(work: Path, cache: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    config = RUN_YAML.format(max_length=MAX_LENGTH, cache=cache)
-    with run_server(config, work / "state") as server, httpx.Client(base_url=server.base_url, timeout=60) as http:
+def through_plugstack(work: Path, cache: Path, rows: list[dict[str, Any]], processes: int = 1) -> dict[str, Any]:
+    config = RUN_YAML.format(max_length=MAX_LENGTH, cache=cache, processes=processes)
+    state = work / f"state-{processes}"
+    with run_server(config, state) as server, httpx.Client(base_url=server.base_url, timeout=60) as http:
         http.post("/v1beta/datasets", json={"purpose": "post-training/messages", "dataset_id": "bench",
                                             "source": {"type": "rows", "rows": rows}}).raise_for_status()  # fmt: skip
         body = {
@@ -140,7 +143,7 @@ def through_plugstack(work: Path, cache: Path, rows: list[dict[str, Any]]) -> di
             raise RuntimeError(f"the plugstack job ended {status['status']}: {status.get('error')}")
         progress = status["progress"]
         return {"wall_s": wall, "tokens": progress["tokens"], "tokens_per_s": progress["tokens_per_second"],
-                "peak_rss_mb": rss}  # fmt: skip
+                "steps_per_s": progress["step"] / progress["elapsed_seconds"], "peak_rss_mb": rss}  # fmt: skip
 
 
 def base_folder(cache: Path) -> Path:
@@ -194,6 +197,7 @@ def main() -> dict[str, Any]:
         prepare_base(cache)
         direct = directly(work, cache, rows)
         plugstack = through_plugstack(work, cache, rows)
+        two_processes = through_plugstack(work, cache, rows, processes=2)
     ratio_wall = plugstack["wall_s"] / direct["wall_s"]
     ratio_tps = direct["tokens_per_s"] / plugstack["tokens_per_s"]
     print(f"LoRA SFT, SmolLM2-135M, {STEPS} steps, batch {BATCH}, max_length {MAX_LENGTH}, CPU")
@@ -202,5 +206,8 @@ def main() -> dict[str, Any]:
         rss = f"{run['peak_rss_mb']:.0f}" if run["peak_rss_mb"] else "n/a"
         print(f"{name:12}{run['wall_s']:>10.1f}{run['tokens']:>10.0f}{run['tokens_per_s']:>10.1f}{rss:>14}")
     print(f"plugstack / direct: wall x{ratio_wall:.3f}, time per token x{ratio_tps:.3f} (target <= 1.03)")
+    print(f"plugstack, 2 processes (DDP, gloo): wall {two_processes['wall_s']:.1f} s, training steps/s "
+          f"{two_processes['steps_per_s']:.3f} vs {plugstack['steps_per_s']:.3f} in one process")  # fmt: skip
     return {"steps": STEPS, "batch": BATCH, "max_length": MAX_LENGTH, "direct": direct, "plugstack": plugstack,
-            "wall_ratio": ratio_wall, "time_per_token_ratio": ratio_tps}  # fmt: skip
+            "plugstack_2_processes": two_processes, "wall_ratio": ratio_wall,
+            "time_per_token_ratio": ratio_tps}  # fmt: skip

@@ -16,13 +16,18 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from plugstack.apis.declaration import get_declaration
 from plugstack.apis.names import Api
 from plugstack.config.schema import PostgresBackendConfig, SqliteBackendConfig
 from plugstack.jobs.manager import JobManager
+from plugstack.plugins import PluginInfo
+from plugstack.registry.handles import ProviderHandle
 from plugstack.registry.routing import RoutingTable
 from plugstack.registry.store import ResourceStore
 from plugstack.registry.sync import RegistrySync
+from plugstack.spec import ProviderSpec
 from plugstack.storage.backends import StorageBackend, open_backend
 from plugstack.storage.kv import NamespacedKV
 from tests.support.postgres import PostgresUnavailable, postgres_server
@@ -42,10 +47,24 @@ async def _timed(operation: Callable[[int], Awaitable[Any]], runs: int) -> dict[
     return {"p50_ms": round(statistics.median(times), 3), "p95_ms": round(times[int(len(times) * 0.95)], 3)}
 
 
+class _NoConfig(BaseModel):
+    pass
+
+
+def _provider() -> ProviderHandle:
+    """A configured provider for the models to route to (a table serves no model without one)."""
+
+    async def build(config: BaseModel, context: Any) -> object:
+        return object()
+
+    spec = ProviderSpec(api=Api.inference, provider_type="inline::bench", config_class=_NoConfig, factory=build)
+    return ProviderHandle("p", spec, _NoConfig(), PluginInfo("bench", "bench", "0"), impl=object())
+
+
 async def _measure(backend: StorageBackend) -> dict[str, dict[str, float]]:
     store = ResourceStore(NamespacedKV(backend, "registry"))
     kind = next(r.kind for r in get_declaration(Api.inference).resources if r.kind.registered_key == "models")  # type: ignore[union-attr]
-    table = RoutingTable(kind, store, [])
+    table = RoutingTable(kind, store, [_provider()])
     sync = RegistrySync(store, {"models": table})
     for n in range(MODELS):
         await store.put(kind, kind.resource_class(identifier=f"model-{n}", provider_id="p", type=kind.type))

@@ -1,4 +1,7 @@
-"""State survives a restart; a response cut off by a killed server is failed with the reason."""
+"""State survives a restart; a response cut off by a killed server is failed with the reason.
+
+Responses, conversations, agents and sessions are stored on SQLite, then on PostgreSQL; the
+killed turn (the same recovery path) on SQLite only, to keep the suite short."""
 
 import signal
 from pathlib import Path
@@ -9,12 +12,13 @@ from llama_stack_client import LlamaStackClient, NotFoundError
 from openai import OpenAI
 
 from tests.agents.conftest import RUN_YAML, SCRIPTED, SLOW, agents_env
+from tests.support.postgres import StateStorage
 from tests.support.server import run_server
 
 
-def test_a_restart_keeps_what_finished_and_fails_what_was_cut_off(tmp_path: Path) -> None:
-    state, env = tmp_path / "state", agents_env(tmp_path)
-    with run_server(RUN_YAML, state, env=env) as server:
+def test_a_restart_keeps_what_finished_and_fails_what_was_cut_off(tmp_path: Path, state_storage: StateStorage) -> None:
+    state, env, config = tmp_path / "state", agents_env(tmp_path), state_storage.apply(RUN_YAML)
+    with run_server(config, state, env=env) as server:
         client = OpenAI(base_url=f"{server.base_url}/v1", api_key="unused", max_retries=0, timeout=60)
         conversation = client.conversations.create(metadata={"name": "kept"})
         done = client.responses.create(model=SCRIPTED, input="kept", conversation=conversation.id)
@@ -32,7 +36,7 @@ def test_a_restart_keeps_what_finished_and_fails_what_was_cut_off(tmp_path: Path
             server.stop(signal.SIGKILL)
     assert cut_id is not None and cut_id.startswith("resp_")
 
-    with run_server(RUN_YAML, state, env=env) as server:
+    with run_server(config, state, env=env) as server:
         client = OpenAI(base_url=f"{server.base_url}/v1", api_key="unused", max_retries=0, timeout=60)
         assert client.responses.retrieve(done.id).output_text == "Echo (1 messages): kept"
         cut = client.responses.retrieve(cut_id)
@@ -44,9 +48,9 @@ def test_a_restart_keeps_what_finished_and_fails_what_was_cut_off(tmp_path: Path
         assert after.output_text == "Echo (3 messages): more"
 
 
-def test_agents_always_persist_and_sessions_when_asked(tmp_path: Path) -> None:
-    state, env = tmp_path / "state", agents_env(tmp_path)
-    with run_server(RUN_YAML, state, env=env) as server:
+def test_agents_always_persist_and_sessions_when_asked(tmp_path: Path, state_storage: StateStorage) -> None:
+    state, env, config = tmp_path / "state", agents_env(tmp_path), state_storage.apply(RUN_YAML)
+    with run_server(config, state, env=env) as server:
         client = LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=60)
         kept = client.alpha.agents.create(
             agent_config={"model": SCRIPTED, "instructions": "x", "enable_session_persistence": True}
@@ -57,7 +61,7 @@ def test_agents_always_persist_and_sessions_when_asked(tmp_path: Path) -> None:
         turn = client.alpha.agents.turn.create(
             agent_id=kept, session_id=kept_session, messages=[{"role": "user", "content": "hi"}], stream=False
         )
-    with run_server(RUN_YAML, state, env=env) as server:
+    with run_server(config, state, env=env) as server:
         client = LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=60)
         assert {a["agent_id"] for a in client.alpha.agents.list().data} >= {kept, transient}
         session = client.alpha.agents.session.retrieve(kept_session, agent_id=kept)

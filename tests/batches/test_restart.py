@@ -1,5 +1,6 @@
 """A server killed (SIGKILL) mid-batch resumes the batch at its next start and asks only the
-lines it had not answered: the counting model records every request it answers."""
+lines it had not answered: the counting model records every request it answers. The batch's
+record and progress are stored on SQLite, then on PostgreSQL."""
 
 import signal
 from collections import Counter
@@ -15,15 +16,16 @@ from tests.batches.conftest import (
     submit,
     wait_for,
 )
+from tests.support.postgres import StateStorage
 from tests.support.server import run_server
 
 LINES = 24
 CONCURRENCY = 2
 
 
-def test_killed_mid_batch_resumes_without_repeating_answered_lines(tmp_path: Path) -> None:
+def test_killed_mid_batch_resumes_without_repeating_answered_lines(tmp_path: Path, state_storage: StateStorage) -> None:
     calls_file = tmp_path / "calls.txt"
-    config = run_yaml(calls_file, delay_s=0.25, concurrency=CONCURRENCY, with_llama_cpp=False)
+    config = state_storage.apply(run_yaml(calls_file, delay_s=0.25, concurrency=CONCURRENCY, with_llama_cpp=False))
     env = counting_env(tmp_path)
     with run_server(config, tmp_path / "state", env=env) as first:
         client = openai_client(first)

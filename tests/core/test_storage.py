@@ -125,5 +125,5 @@ async def test_sqlite_state_survives_reopening_with_wal_and_busy_timeout(tmp_pat
     await backend.aclose()
     reopened = SqliteBackend(tmp_path / "state.db")
     assert await reopened.get("k") == "v"
-    assert reopened._run("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert reopened._run("PRAGMA busy_timeout").fetchone()[0] == 5000
+    assert (await reopened._fetch(("PRAGMA journal_mode", ())))[1] == [("wal",)]
+    assert (await reopened._fetch(("PRAGMA busy_timeout", ())))[1] == [(5000,)]

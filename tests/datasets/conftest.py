@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from llama_stack_client import LlamaStackClient
 
+from tests.support.postgres import SQLITE, StateStorage
 from tests.support.server import RunningServer, run_server
 
 RUN_YAML = """
@@ -39,12 +40,14 @@ def server_env(home: Path) -> dict[str, str]:
     return {"HF_HOME": str(home / "hf-home"), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 
 
-def start(state_dir: Path, more_yaml: str = "") -> AbstractContextManager[RunningServer]:
+def start(
+    state_dir: Path, more_yaml: str = "", storage: StateStorage = SQLITE
+) -> AbstractContextManager[RunningServer]:
     """The server on ``state_dir``; ``more_yaml`` adds top-level sections (registered_resources).
 
     localfs may read anything under pytest's base temp dir (where every test's files are)."""
     config = RUN_YAML.format(state_dir=state_dir, readable_dir=state_dir.parent.parent) + more_yaml
-    return run_server(config, state_dir, env=server_env(state_dir.parent))
+    return run_server(storage.apply(config), state_dir, env=server_env(state_dir.parent))
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Registrations and appended rows survive a restart; the user's own files are never written to."""
+"""Registrations and appended rows survive a restart (on SQLite and on PostgreSQL); the user's own
+files are never written to."""
 
 import base64
 import json
@@ -8,12 +9,15 @@ import pytest
 from llama_stack_client import LlamaStackClient, NotFoundError
 
 from tests.datasets.conftest import QA_ROWS, start
+from tests.support.postgres import StateStorage
 
 QA = "eval/question-answer"
 EXTRA = [{"question": "appended before the restart?", "answer": "yes"}]
 
 
-def test_datasets_and_appended_rows_survive_a_restart(tmp_path: Path, data_dir: Path) -> None:
+def test_datasets_and_appended_rows_survive_a_restart(
+    tmp_path: Path, data_dir: Path, state_storage: StateStorage
+) -> None:
     state = tmp_path / "state"
     jsonl = data_dir / "qa.jsonl"
     original = jsonl.read_bytes()
@@ -25,7 +29,7 @@ def test_datasets_and_appended_rows_survive_a_restart(tmp_path: Path, data_dir: 
         "p-parquet": {"type": "uri", "uri": str(data_dir / "qa.parquet")},
         "p-gone": {"type": "rows", "rows": QA_ROWS[:1]},
     }
-    with start(state) as server:
+    with start(state, storage=state_storage) as server:
         client = LlamaStackClient(base_url=server.base_url, max_retries=0)
         for dataset_id, source in sources.items():
             client.datasets.register(purpose=QA, source=source, dataset_id=dataset_id, metadata={"n": 1})
@@ -34,7 +38,7 @@ def test_datasets_and_appended_rows_survive_a_restart(tmp_path: Path, data_dir: 
         before = {d.identifier: d.to_dict() for d in client.datasets.list()}
 
     assert jsonl.read_bytes() == original
-    with start(state) as server:
+    with start(state, storage=state_storage) as server:
         client = LlamaStackClient(base_url=server.base_url, max_retries=0)
         assert {d.identifier: d.to_dict() for d in client.datasets.list()} == before
         for dataset_id in ("p-rows", "p-jsonl", "p-csv", "p-parquet"):
@@ -44,7 +48,7 @@ def test_datasets_and_appended_rows_survive_a_restart(tmp_path: Path, data_dir: 
         client.datasets.appendrows("p-jsonl", rows=EXTRA)
         client.datasets.unregister("p-rows")
 
-    with start(state) as server:
+    with start(state, storage=state_storage) as server:
         client = LlamaStackClient(base_url=server.base_url, max_retries=0)
         assert client.datasets.iterrows("p-jsonl", start_index=len(QA_ROWS)).data == EXTRA + EXTRA
         assert "p-rows" not in [d.identifier for d in client.datasets.list()]

@@ -1,5 +1,6 @@
 """Eval jobs outlive the server: results stay retrievable after a restart, and a job the
-server stopped under is failed with the reason, never left `in_progress`."""
+server stopped under is failed with the reason, never left `in_progress` (on SQLite and on
+PostgreSQL)."""
 
 import time
 from pathlib import Path
@@ -8,6 +9,7 @@ import httpx
 import pytest
 
 from tests.eval.conftest import CHAT_MODEL, candidate
+from tests.support.postgres import StateStorage
 from tests.support.server import run_server
 
 RUN_YAML = f"""
@@ -45,9 +47,9 @@ pytestmark = pytest.mark.slow
 ROWS = [{"question": f"What is {i} + {i}? Reply with the number only.", "answer": str(2 * i)} for i in range(30)]
 
 
-def test_results_and_failures_survive_a_restart(tmp_path: Path) -> None:
-    state = tmp_path / "state"
-    with run_server(RUN_YAML, state) as server, httpx.Client(base_url=server.base_url, timeout=300) as http:
+def test_results_and_failures_survive_a_restart(tmp_path: Path, state_storage: StateStorage) -> None:
+    state, config = tmp_path / "state", state_storage.apply(RUN_YAML)
+    with run_server(config, state) as server, httpx.Client(base_url=server.base_url, timeout=300) as http:
         for dataset_id, rows in (("few", ROWS[:2]), ("many", ROWS)):
             source = {"type": "rows", "rows": rows}
             body = {"purpose": "eval/question-answer", "source": source, "dataset_id": dataset_id}
@@ -71,7 +73,7 @@ def test_results_and_failures_survive_a_restart(tmp_path: Path) -> None:
         ).json()
         assert running["status"] in ("scheduled", "in_progress")
 
-    with run_server(RUN_YAML, state) as server, httpx.Client(base_url=server.base_url, timeout=300) as http:
+    with run_server(config, state) as server, httpx.Client(base_url=server.base_url, timeout=300) as http:
         assert {b["identifier"] for b in http.get("/v1alpha/eval/benchmarks").json()["data"]} == {
             "few-bench",
             "many-bench",

@@ -19,6 +19,7 @@ from llama_stack_client import BadRequestError, ConflictError, LlamaStackClient
 
 from tests.post_training.conftest import SECRET_QUESTION, preference_rows, secret_rows
 from tests.support.models import smollm2_gguf
+from tests.support.postgres import StateStorage
 from tests.support.server import RunningServer, run_server
 
 pytestmark = pytest.mark.slow
@@ -268,9 +269,12 @@ def test_cancel_stops_a_running_job_within_seconds(client: LlamaStackClient) -> 
     assert client.alpha.post_training.job.status(job_uuid=job_uuid).to_dict()["progress"]["step"] == steps
 
 
-def test_server_killed_mid_job_marks_it_failed_keeping_checkpoints(base_cache: Path, tmp_path: Path) -> None:
+def test_server_killed_mid_job_marks_it_failed_keeping_checkpoints(
+    base_cache: Path, tmp_path: Path, state_storage: StateStorage
+) -> None:
+    """The job's record, logs and checkpoints outlive the server, on SQLite and on PostgreSQL."""
     state = tmp_path / "state"
-    config = stack_config(base_cache)
+    config = state_storage.apply(stack_config(base_cache))
     with run_server(config, state, timeout=300) as first:
         client = LlamaStackClient(base_url=first.base_url, max_retries=0, timeout=120)
         register_rows(client, "secret", secret_rows(4))

@@ -127,7 +127,9 @@ def test_backend_down_at_start_leaves_the_provider_unhealthy_and_the_stack_servi
         assert "unreachable" in down.json()["detail"]
 
         live = httpx.post(
-            f"{base}/v1/chat/completions", json={"model": BACKEND_MODEL, "messages": MESSAGES, "max_tokens": 4}
+            f"{base}/v1/chat/completions",
+            json={"model": BACKEND_MODEL, "messages": MESSAGES, "max_tokens": 4},
+            timeout=60,  # a real generation: past httpx's 5 s default on a loaded machine
         )
         assert live.status_code == 200, live.text
 

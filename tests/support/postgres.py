@@ -1,4 +1,6 @@
-"""A real PostgreSQL server for tests, and the fixtures that run storage tests on each backend.
+"""A real PostgreSQL server for tests, and the fixtures that run storage tests on each backend:
+``storage_backend`` opens a backend in the test's process, ``state_storage`` points a test
+server's run.yaml at one.
 
 The server: ``initdb`` + ``pg_ctl`` in a temporary directory, on
 127.0.0.1 and a free port, its unix socket in that directory.
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import yaml
 
 from plugstack.config.schema import PostgresBackendConfig, SqliteBackendConfig
 from plugstack.storage.backends import StorageBackend, open_backend
@@ -28,6 +31,7 @@ from tests.support.server import free_port
 
 SUPERUSER = "plugstack"
 START_TIMEOUT_S = 30
+SERVER_POOL_SIZE = 4  # connections a test server opens at most: several run at once
 
 
 class PostgresUnavailable(RuntimeError):
@@ -132,3 +136,41 @@ async def storage_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Asy
         yield backend
     finally:
         await backend.aclose()
+
+
+@dataclass(frozen=True)
+class StateStorage:
+    """Where a test server keeps its state: the default SQLite file, or a PostgreSQL schema."""
+
+    kind: str  # "sqlite" or "postgres"
+    dsn: str | None = None  # the schema's DSN, for postgres
+
+    def config(self) -> SqliteBackendConfig | PostgresBackendConfig:
+        if self.dsn is None:
+            return SqliteBackendConfig(path="plugstack.db")  # run.yaml's default backend
+        return PostgresBackendConfig(type="postgres", dsn=self.dsn, pool_max_size=SERVER_POOL_SIZE)
+
+    def apply(self, run_yaml: str) -> str:
+        """``run_yaml`` with every part of the stack's state on this backend (SQLite: unchanged)."""
+        if self.dsn is None:
+            return run_yaml
+        config = yaml.safe_load(run_yaml)
+        backend = {"type": "postgres", "dsn": self.dsn, "pool_max_size": SERVER_POOL_SIZE}
+        config.setdefault("storage", {})["backends"] = {"default": backend}
+        return yaml.safe_dump(config, sort_keys=False)
+
+    async def open(self, state_dir: Path) -> StorageBackend:
+        """The same backend the server on ``state_dir`` uses, opened in the test's process."""
+        return await open_backend("default", self.config(), state_dir)
+
+
+SQLITE = StateStorage("sqlite")
+STATE_BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(params=STATE_BACKENDS)
+def state_storage(request: pytest.FixtureRequest) -> StateStorage:
+    """Each backend in turn for a test's servers; every test gets an empty PostgreSQL schema."""
+    if request.param == "sqlite":
+        return SQLITE
+    return StateStorage("postgres", request.getfixturevalue("postgres_dsn"))

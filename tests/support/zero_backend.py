@@ -4,7 +4,9 @@ It costs almost nothing per request, so whatever a gateway in front of it adds s
 (bench/bench_gateway.py), and its replies carry what vLLM's do and clients must get unchanged:
 ``logprobs: null`` and ``finish_reason: null`` in non-final chunks, extra fields such as
 ``stop_reason``, a usage chunk when asked, ``[DONE]``. Run it with
-``python -m tests.support.zero_backend PORT``.
+``python -m tests.support.zero_backend PORT [DELAY_S]``: with a delay, every POST waits that
+long before its answer (a busy replica, for balancing tests); ``GET /served`` says how many
+POSTs this process has taken.
 """
 
 import asyncio
@@ -117,6 +119,9 @@ def answer(method: bytes, path: bytes, body: bytes) -> bytes:
 class ZeroProtocol(asyncio.Protocol):
     """HTTP/1.1 with keep-alive and Content-Length bodies: all an OpenAI client sends."""
 
+    delay_s = 0.0  # set from the command line: one backend per process
+    served = 0
+
     def __init__(self) -> None:
         self.buffer = b""
         self.transport: asyncio.Transport | None = None
@@ -139,17 +144,29 @@ class ZeroProtocol(asyncio.Protocol):
             self.buffer = self.buffer[end + 4 + length :]
             method, path, _ = head[0].split(b" ", 2)
             assert self.transport is not None
-            self.transport.write(answer(method, path, body))
+            if method == b"GET" and path == b"/served":
+                self.transport.write(_json(200, _dump({"served": ZeroProtocol.served})))
+            elif method == b"POST" and self.delay_s:
+                ZeroProtocol.served += 1
+                asyncio.get_running_loop().call_later(self.delay_s, self._write, answer(method, path, body))
+            else:
+                ZeroProtocol.served += method == b"POST"
+                self.transport.write(answer(method, path, body))
+
+    def _write(self, reply: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(reply)
 
 
-async def serve(port: int) -> None:
+async def serve(port: int, delay_s: float = 0.0) -> None:
+    ZeroProtocol.delay_s = delay_s
     server = await asyncio.get_running_loop().create_server(ZeroProtocol, "127.0.0.1", port)
     async with server:
         await server.serve_forever()
 
 
 @contextmanager
-def zero_backend(port: int | None = None) -> Iterator[str]:
+def zero_backend(port: int | None = None, delay_s: float = 0.0) -> Iterator[str]:
     """Run the backend in a child process until the block ends; yields its OpenAI API root."""
     import subprocess
     import time
@@ -159,7 +176,7 @@ def zero_backend(port: int | None = None) -> Iterator[str]:
     from tests.support.server import free_port
 
     port = port or free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.zero_backend", str(port)])
+    process = subprocess.Popen([sys.executable, "-m", "tests.support.zero_backend", str(port), str(delay_s)])
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 30
@@ -178,4 +195,4 @@ def zero_backend(port: int | None = None) -> Iterator[str]:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(int(sys.argv[1])))
+    asyncio.run(serve(int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0))

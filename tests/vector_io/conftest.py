@@ -15,6 +15,7 @@ from openai import OpenAI
 from openai.types import VectorStore
 
 from tests.support.chroma_server import requires_chroma, run_chroma
+from tests.support.postgres import SQLITE, StateStorage
 from tests.support.server import RunningServer, run_server
 
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
@@ -61,9 +62,12 @@ registered_resources:
 ENGINES = ["sqlite-vec", pytest.param("chromadb", marks=requires_chroma)]
 
 
-def start(state_dir: Path, engine: str, chroma_url: str | None = None) -> AbstractContextManager[RunningServer]:
-    """The server over ``engine``; a Chroma-backed one gets a collection prefix of its own (by
-    state dir), since each stack drops the collections of its prefix that it has no store for."""
+def start(
+    state_dir: Path, engine: str, chroma_url: str | None = None, storage: StateStorage = SQLITE
+) -> AbstractContextManager[RunningServer]:
+    """The server over ``engine``, its state on ``storage``; a Chroma-backed one gets a collection
+    prefix of its own (by state dir), since each stack drops the collections of its prefix that it
+    has no store for."""
     if engine == "chromadb":
         prefix = "t" + hashlib.sha256(str(state_dir).encode()).hexdigest()[:12] + "-"
         engine_config = f"\n        url: {chroma_url}\n        collection_prefix: {prefix}"
@@ -72,7 +76,7 @@ def start(state_dir: Path, engine: str, chroma_url: str | None = None) -> Abstra
         )
     else:
         run_yaml = RUN_YAML.format(provider_id="sqlite-vec", provider_type="inline::sqlite-vec", engine_config="")
-    return run_server(run_yaml, state_dir)
+    return run_server(storage.apply(run_yaml), state_dir)
 
 
 def openai_client(server: RunningServer) -> OpenAI:

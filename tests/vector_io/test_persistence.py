@@ -1,15 +1,19 @@
-"""Stores, attached files, their chunks and inserted chunks survive a restart."""
+"""Stores, attached files, their chunks and inserted chunks survive a restart, with the stores'
+records on SQLite and on PostgreSQL."""
 
 from pathlib import Path
 
 from llama_stack_client import LlamaStackClient
 
+from tests.support.postgres import StateStorage
 from tests.vector_io.conftest import openai_client, start, wait_processed
 
 
-def test_everything_survives_a_restart(tmp_path: Path, engine: str, engine_url: str | None) -> None:
+def test_everything_survives_a_restart(
+    tmp_path: Path, engine: str, engine_url: str | None, state_storage: StateStorage
+) -> None:
     state = tmp_path / "state"
-    with start(state, engine, engine_url) as server:
+    with start(state, engine, engine_url, state_storage) as server:
         client = openai_client(server)
         file = client.files.create(file=("lore.md", b"The glimmerfen marsh is home to herons."), purpose="assistants")
         vector_store = client.vector_stores.create(name="kept", metadata={"a": "b"})
@@ -21,7 +25,7 @@ def test_everything_survives_a_restart(tmp_path: Path, engine: str, engine_url: 
         gone = client.vector_stores.create(name="deleted")
         client.vector_stores.delete(gone.id)
 
-    with start(state, engine, engine_url) as server:
+    with start(state, engine, engine_url, state_storage) as server:
         client = openai_client(server)
         assert client.vector_stores.retrieve(vector_store.id) == before
         assert [s.id for s in client.vector_stores.list().data] == [vector_store.id]

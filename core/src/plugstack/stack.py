@@ -11,10 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from plugstack.access.ownership import OwnerLedger
+from plugstack.access.policy import AccessPolicy
+from plugstack.access.principal import STACK_ACCESS, StackAccess
 from plugstack.apis.declaration import ApiDeclaration, get_declaration
 from plugstack.apis.names import Api
 from plugstack.config.load import LoadedConfig, dependency_order
 from plugstack.jobs.manager import JobManager
+from plugstack.jobs.ray_runner import RayRunner
 from plugstack.plugins import Catalog
 from plugstack.registry.handles import ProviderHandle
 from plugstack.registry.routing import RoutingTable
@@ -38,6 +42,7 @@ class Stack:
     backends: dict[str, StorageBackend]
     jobs: JobManager
     sync_registry: RegistrySync
+    owners: OwnerLedger  # who owns the objects kept outside the registry (auth on)
     handles: list[ProviderHandle] = field(default_factory=list)
     tables: dict[str, RoutingTable] = field(default_factory=dict)
     impls: dict[Api, Any] = field(default_factory=dict)
@@ -55,6 +60,7 @@ class Stack:
                     await close()
                 except Exception:
                     log.exception("provider %s failed to shut down", handle.provider_id)
+        self.sync_registry.close()
         for backend in self.backends.values():
             await backend.aclose()
 
@@ -71,7 +77,8 @@ async def build_stack(loaded: LoadedConfig, catalog: Catalog) -> Stack:
     config = loaded.config
     state_dir = _state_dir(loaded)
     backends = await open_backends(config.storage, state_dir)
-    jobs = JobManager(backends[config.storage.jobs])
+    ray = RayRunner(config.jobs.ray) if config.jobs.runner == "ray" and config.jobs.ray else None
+    jobs = JobManager(backends[config.storage.jobs], ray=ray)
     await jobs.initialize()
     resource_store = ResourceStore(NamespacedKV(backends[config.storage.registry], "registry"))
     tables: dict[str, RoutingTable] = {}
@@ -80,10 +87,13 @@ async def build_stack(loaded: LoadedConfig, catalog: Catalog) -> Stack:
         state_dir=state_dir,
         backends=backends,
         jobs=jobs,
-        sync_registry=RegistrySync(resource_store, tables),
+        sync_registry=RegistrySync(resource_store, tables, backends[config.storage.registry]),
+        owners=OwnerLedger(NamespacedKV(backends[config.storage.registry], "owners")),
         tables=tables,
     )
     provider_kv = backends[config.storage.providers]
+    if config.server.auth:  # tasks providers start from here on can act for an object's owner
+        STACK_ACCESS.set(StackAccess(AccessPolicy(config.server.access_policy), stack.owners))
 
     def dependencies(api: Api) -> set[Api]:
         """Required ones, and optional ones the stack serves (built first, so they can be injected)."""

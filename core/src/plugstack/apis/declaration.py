@@ -55,6 +55,8 @@ _DECLARATIONS: dict[Api, str] = {
     Api.tool_runtime: "plugstack.apis.tool_runtime.declaration",
     Api.agents: "plugstack.apis.agents.declaration",
     Api.batches: "plugstack.apis.batches.declaration",
+    Api.synthetic_data_generation: "plugstack.apis.synthetic_data_generation.declaration",
+    Api.reward_scoring: "plugstack.apis.reward_scoring.declaration",
 }
 
 

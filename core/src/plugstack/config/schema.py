@@ -4,10 +4,12 @@
 ``MIGRATIONS``), one written for a newer one is refused with a clear message.
 """
 
+import hashlib
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from plugstack.access.policy import AccessRule
 from plugstack.apis.names import Api
 
 CURRENT_VERSION = 1
@@ -81,6 +83,39 @@ class StorageConfig(StrictModel):
     providers: str = Field(default="default", description="backend of providers' key-value state")
 
 
+class JobResources(StrictModel):
+    """What one job asks a Ray cluster for; the job waits until a node has it free."""
+
+    num_cpus: float = Field(default=1, ge=0, description="CPUs reserved for the job")
+    num_gpus: float = Field(default=0, ge=0, description="GPUs reserved for the job (fractions share one)")
+
+
+class RayRunnerConfig(StrictModel):
+    address: str = Field(min_length=1, description="the cluster's address as `ray start --head` prints it: 'host:port'")
+    namespace: str = Field(
+        default="plugstack", min_length=1, description="Ray namespace of the job actors: one per shared job table"
+    )
+    default_resources: JobResources = Field(default_factory=JobResources, description="for kinds not in resources")
+    resources: dict[str, JobResources] = Field(
+        default_factory=dict, description="by job kind ('post_training', ...): what each job asks for"
+    )
+
+
+class JobsConfig(StrictModel):
+    """Where child-process jobs (post-training) run: child processes of the server, or a Ray cluster."""
+
+    runner: Literal["local", "ray"] = Field(default="local", description="'local' child processes, or 'ray'")
+    ray: RayRunnerConfig | None = Field(default=None, description="the cluster, when runner is 'ray'")
+
+    @model_validator(mode="after")
+    def _ray_settings_with_ray(self) -> "JobsConfig":
+        if self.runner == "ray" and self.ray is None:
+            raise ValueError("runner 'ray' needs jobs.ray with the cluster's address")
+        if self.runner == "local" and self.ray is not None:
+            raise ValueError("jobs.ray is set but jobs.runner is 'local': set runner: ray to use the cluster")
+        return self
+
+
 class CorsConfig(StrictModel):
     allow_origins: list[str] = Field(min_length=1)
     allow_methods: list[str] = Field(default_factory=lambda: ["*"])
@@ -93,8 +128,44 @@ class TlsConfig(StrictModel):
     keyfile: str
 
 
+class ApiKeyConfig(StrictModel):
+    """A key with the principal it stands for and that principal's attributes."""
+
+    key: SecretStr = Field(description="the 'Authorization: Bearer' token")
+    principal: str = Field(
+        default="", description="who the key is: the name owners and policy rules use; default 'key-<hash of key>'"
+    )
+    attributes: dict[str, list[str]] = Field(
+        default_factory=dict, description="what policy conditions match, e.g. {roles: [admin], teams: [ml]}"
+    )
+
+    @model_validator(mode="after")
+    def _named(self) -> "ApiKeyConfig":
+        if not self.key.get_secret_value().strip():
+            raise ValueError("the key is empty (is its ${env.…} variable set?)")
+        if not self.principal:
+            self.principal = "key-" + hashlib.sha256(self.key.get_secret_value().encode()).hexdigest()[:12]
+        return self
+
+
+class AuthThrottleConfig(StrictModel):
+    max_failures: int = Field(default=20, ge=1, description="failed authentications per client address ...")
+    window_s: float = Field(default=60.0, gt=0, description="... within this many seconds, then 429 until it passes")
+
+
 class AuthConfig(StrictModel):
-    api_keys: list[SecretStr] = Field(min_length=1, description="accepted 'Authorization: Bearer' tokens")
+    api_keys: list[ApiKeyConfig] = Field(
+        min_length=1, description="accepted 'Authorization: Bearer' tokens; a plain key is its own principal"
+    )
+    throttle: AuthThrottleConfig = Field(default_factory=AuthThrottleConfig)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _plain_keys(cls, value: Any) -> Any:
+        """A plain string is a key whose principal is named after it (as before principals existed)."""
+        if not isinstance(value, list):
+            return value
+        return [{"key": item} if isinstance(item, str) else item for item in value]
 
 
 class QuotaConfig(StrictModel):
@@ -110,6 +181,9 @@ class ServerConfig(StrictModel):
     cors: CorsConfig | None = None
     tls: TlsConfig | None = None
     auth: AuthConfig | None = None
+    access_policy: list[AccessRule] = Field(
+        default_factory=list, description="with auth: who may do what to whose resources (docs/security.md)"
+    )
     quota: QuotaConfig | None = None
     max_request_bytes: int = Field(
         default=16 * MIB, ge=1024, description="largest request body (413 beyond), multipart uploads aside"
@@ -125,6 +199,12 @@ class ServerConfig(StrictModel):
         default="auto", description="event loop; auto: uvloop when installed (faster), else asyncio"
     )
 
+    @model_validator(mode="after")
+    def _policy_needs_auth(self) -> "ServerConfig":
+        if self.access_policy and self.auth is None:
+            raise ValueError("access_policy needs server.auth: without keys every caller is the operator")
+        return self
+
 
 class RunConfig(StrictModel):
     version: int = Field(description=f"schema version; this plugstack reads up to {CURRENT_VERSION}")
@@ -132,6 +212,7 @@ class RunConfig(StrictModel):
     apis: list[Api] = Field(description="the APIs to serve")
     providers: dict[Api, list[ProviderEntry]] = Field(default_factory=dict)
     storage: StorageConfig = Field(default_factory=StorageConfig)
+    jobs: JobsConfig = Field(default_factory=JobsConfig)
     registered_resources: dict[str, list[dict[str, Any]]] = Field(
         default_factory=dict, description="resources registered at start-up, by kind (models, datasets, ...)"
     )

@@ -34,6 +34,12 @@ class JobReporter:
         self._send({"type": "artifact", "artifact": artifact})
 
 
+def output_line(raw: str) -> str:
+    """A line of the work's own output as the job log keeps it: progress bars redraw with \\r,
+    so only the line's latest state."""
+    return raw.rstrip().rsplit("\r", 1)[-1]
+
+
 def main() -> int:
     channel = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # the work's prints go to stderr, i.e. to the job log

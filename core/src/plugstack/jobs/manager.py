@@ -11,6 +11,11 @@ owns sets the job's ``cancel_requested`` flag, which the owner polls on its hear
 on. Jobs left ``scheduled`` or ``in_progress`` by a runner that is gone (its process is dead on
 this host, or its heartbeat is older than ``stale_after_s``) are marked failed with the reason,
 at start-up and then periodically; their progress, artifacts and logs stay readable.
+
+With a Ray runner (``jobs.runner: ray``) child-process jobs run on the cluster instead
+(``ray_runner``): the manager polls each job's actor for the child's reports. Such a job
+outlives its server: a server that finds it orphaned but still running on the cluster adopts
+it (the restarted server, or another one sharing the table) instead of failing it.
 """
 
 import asyncio
@@ -27,8 +32,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from plugstack.access import ownership
 from plugstack.errors import ConflictError, NotFoundError
+from plugstack.jobs.child import output_line
 from plugstack.jobs.models import Job, JobLogLine, JobStatus
+from plugstack.jobs.ray_runner import RayJobLost, RayRunner
 from plugstack.storage.sql import ColumnType, SqlStore
 
 log = logging.getLogger(__name__)
@@ -36,9 +44,11 @@ log = logging.getLogger(__name__)
 JOBS_TABLE = "jobs"
 LOGS_TABLE = "job_logs"
 RUNNERS_TABLE = "job_runners"
+OWNED_KIND = "job"  # the access policy's kind for every job (with auth on, each is its creator's)
 KILL_GRACE_S = 3.0
 HEARTBEAT_S = 1.0
 STALE_AFTER_S = 30.0
+RAY_POLL_S = 0.25
 HOST = socket.gethostname()
 # Runners alive in this process: a row naming this host and pid but no id here is a previous
 # incarnation (a restarted container keeps its host name and often its pid).
@@ -56,8 +66,11 @@ class JobManager:
         max_concurrent: int = 1,
         heartbeat_s: float = HEARTBEAT_S,
         stale_after_s: float = STALE_AFTER_S,
+        ray: RayRunner | None = None,
     ) -> None:
         self._store = store
+        self._ray = ray
+        self._on_ray: set[str] = set()  # jobs this manager follows on the Ray cluster
         self.runner_id = uuid.uuid4().hex
         self._heartbeat_s = heartbeat_s
         self._stale_after_s = stale_after_s
@@ -108,13 +121,16 @@ class JobManager:
             RUNNERS_TABLE, {"id": self.runner_id, "host": HOST, "pid": os.getpid(), "heartbeat_at": time.time()}
         )
         _LIVE_RUNNERS.add(self.runner_id)
+        if self._ray is not None:
+            await self._ray.connect()
         await self._fail_orphans()
         self._watcher = asyncio.create_task(self._watch())
 
     async def submit(self, kind: str, target: str, params: dict[str, Any], job_id: str | None = None) -> Job:
         """Queue ``target`` ("module:function") to run in a child process; returns at once."""
         job = await self._create(kind, params, job_id)
-        self._tasks[job.id] = asyncio.create_task(self._run(job.id, target, params))
+        run = self._run_on_ray(job.id, kind, target, params) if self._ray else self._run(job.id, target, params)
+        self._tasks[job.id] = asyncio.create_task(run)
         return job
 
     async def submit_task(
@@ -131,13 +147,16 @@ class JobManager:
 
     async def _create(self, kind: str, params: dict[str, Any], job_id: str | None) -> Job:
         job_id = job_id or uuid.uuid4().hex
+        await ownership.check_create(OWNED_KIND)
         if await self._store.fetch_one(JOBS_TABLE, {"id": job_id}) is not None:
             raise ConflictError(f"job {job_id!r} already exists")
         job = Job(id=job_id, kind=kind, status=JobStatus.scheduled, created_at=_now(), params=params)
         await self._store.insert(JOBS_TABLE, {**_to_row(job), "owner": self.runner_id, "cancel_requested": 0})
+        await ownership.record_created(OWNED_KIND, job_id)
         return job
 
     async def get(self, job_id: str) -> Job:
+        await ownership.require(OWNED_KIND, job_id, "read")
         return _from_row(await self._row(job_id))
 
     async def _row(self, job_id: str) -> dict[str, Any]:
@@ -148,7 +167,7 @@ class JobManager:
 
     async def list_jobs(self, kind: str | None = None) -> list[Job]:
         rows = await self._store.fetch_all(JOBS_TABLE, {"kind": kind} if kind else None, order_by="created_at")
-        return [_from_row(row) for row in rows]
+        return await ownership.readable(OWNED_KIND, [_from_row(row) for row in rows], lambda job: job.id)
 
     async def logs(self, job_id: str, offset: int = 0, limit: int | None = None) -> list[JobLogLine]:
         await self.get(job_id)
@@ -157,6 +176,7 @@ class JobManager:
 
     async def cancel(self, job_id: str) -> Job:
         """Stop the job wherever it runs; returns its state (cancelled, unless it finished first)."""
+        await ownership.require(OWNED_KIND, job_id, "update", lambda: self._row(job_id))
         row = await self._row(job_id)
         if JobStatus(row["status"]).finished:
             return _from_row(row)
@@ -175,6 +195,8 @@ class JobManager:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if self._ray is not None and job_id in self._on_ray:
+                await self._ray.stop(job_id)
             await self._finish(job_id, JobStatus.cancelled)
         else:
             await _kill(process)
@@ -245,11 +267,31 @@ class JobManager:
         for status in (JobStatus.scheduled, JobStatus.in_progress):
             for row in await self._store.fetch_all(JOBS_TABLE, {"status": status.value}):
                 if row["owner"] not in alive:
+                    if await self._adopt(row):
+                        continue
                     reason = f"the server stopped while the job was {status.value.replace('_', ' ')}"
                     # only if still in that state: its owner may have finished it meanwhile
                     await self._finish(row["id"], JobStatus.failed, error=reason, expected=status)
         for runner_id in runners.keys() - alive:
             await self._store.delete(RUNNERS_TABLE, {"id": runner_id})
+
+    async def _adopt(self, row: dict[str, Any]) -> bool:
+        """Follow an orphaned job that still runs on the Ray cluster, from where the table left
+        off; False if it does not (or another server adopted it first)."""
+        if self._ray is None or not await self._ray.exists(row["id"]):
+            return False
+        job_id = row["id"]
+        if not await self._store.update(JOBS_TABLE, {"owner": self.runner_id}, {"id": job_id, "owner": row["owner"]}):
+            return False
+        recorded = {
+            "log": len(await self._store.fetch_all(LOGS_TABLE, {"job_id": job_id})),
+            "artifact": len(row["artifacts"] or []),
+        }
+        self._log_seq[job_id] = recorded["log"]
+        log.info("adopted job %s, still running on the Ray cluster", job_id)
+        self._on_ray.add(job_id)
+        self._tasks[job_id] = asyncio.create_task(self._follow_on_ray(job_id, recorded))
+        return True
 
     async def wait(self, job_id: str, timeout: float | None = None) -> Job:
         task = self._tasks.get(job_id)
@@ -267,10 +309,14 @@ class JobManager:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+                if job_id in self._on_ray:
+                    continue  # it goes on on the cluster: the next server to start adopts it
                 if not (await self.get(job_id)).status.finished:
                     await self._finish(job_id, JobStatus.failed, error="the server shut down while the job was running")
         await self._store.delete(RUNNERS_TABLE, {"id": self.runner_id})
         _LIVE_RUNNERS.discard(self.runner_id)
+        if self._ray is not None:
+            await self._ray.close()
 
     async def _run_task(self, job_id: str, work: Callable[["TaskReporter"], Awaitable[Any]]) -> None:
         await self._store.update(
@@ -313,13 +359,58 @@ class JobManager:
             )
             code = await process.wait()
             self._processes.pop(job_id, None)
-            if job_id in self._cancelling:
-                await self._finish(job_id, JobStatus.cancelled)
-            elif code == 0 and "result" in outcome:
-                await self._finish(job_id, JobStatus.completed, result=outcome["result"])
-            else:
-                error = outcome.get("error") or f"the job process exited with code {code}"
-                await self._finish(job_id, JobStatus.failed, error=error)
+            await self._conclude(job_id, code, outcome)
+
+    async def _conclude(self, job_id: str, code: int, outcome: dict[str, Any]) -> None:
+        """Record how a child process ended, from its exit code and its last reports."""
+        if job_id in self._cancelling:
+            await self._finish(job_id, JobStatus.cancelled)
+        elif code == 0 and "result" in outcome:
+            await self._finish(job_id, JobStatus.completed, result=outcome["result"])
+        else:
+            error = outcome.get("error") or f"the job process exited with code {code}"
+            await self._finish(job_id, JobStatus.failed, error=error)
+
+    async def _run_on_ray(self, job_id: str, kind: str, target: str, params: dict[str, Any]) -> None:
+        assert self._ray is not None
+        self._on_ray.add(job_id)
+        try:
+            await self._ray.start(job_id, kind, {"target": target, "job_id": job_id, "params": params})
+        except Exception as exc:  # noqa: BLE001 - the job fails with the reason; the server goes on
+            self._on_ray.discard(job_id)
+            await self._finish(job_id, JobStatus.failed, error=f"could not start on Ray: {type(exc).__name__}: {exc}")
+            return
+        await self._store.update(
+            JOBS_TABLE, {"status": JobStatus.in_progress.value, "started_at": _now().isoformat()}, {"id": job_id}
+        )
+        await self._follow_on_ray(job_id, {})
+
+    async def _follow_on_ray(self, job_id: str, recorded: dict[str, int]) -> None:
+        """Poll the job's actor until its child has exited, recording each report; ``recorded``
+        counts the reports of each type already in the table (an adopted job), skipped."""
+        assert self._ray is not None
+        outcome: dict[str, Any] = {}
+        offset = 0
+        while True:
+            try:
+                reports = await self._ray.reports(job_id, offset)
+            except RayJobLost as exc:
+                await self._finish(job_id, JobStatus.failed, error=str(exc))
+                return
+            if reports is not None:
+                for message in reports.messages:
+                    if recorded.get(message.get("type", ""), 0) > 0:
+                        recorded[message["type"]] -= 1
+                        continue
+                    await self._handle_message(job_id, message, outcome)
+                offset += len(reports.messages)
+                code = reports.returncode
+                if code is not None:
+                    break
+            await asyncio.sleep(RAY_POLL_S)
+        await self._ray.stop(job_id)  # the actor holds its resources until it is removed
+        self._on_ray.discard(job_id)
+        await self._conclude(job_id, code, outcome)
 
     async def _read_messages(self, job_id: str, stream: asyncio.StreamReader, outcome: dict[str, Any]) -> None:
         async for raw in stream:
@@ -328,21 +419,24 @@ class JobManager:
             except json.JSONDecodeError:
                 await self._append_log(job_id, raw.decode(errors="replace").rstrip())
                 continue
-            kind = message.get("type")
-            if kind == "progress":
-                await self._set_progress(job_id, message["progress"])
-            elif kind == "log":
-                await self._append_log(job_id, message["line"])
-            elif kind == "artifact":
-                await self._add_artifact(job_id, message["artifact"])
-            elif kind in ("result", "error"):
-                outcome[kind] = message[kind]
+            await self._handle_message(job_id, message, outcome)
+
+    async def _handle_message(self, job_id: str, message: dict[str, Any], outcome: dict[str, Any]) -> None:
+        """Record one report of a job's child: progress, log and artifact into the table, the
+        result or error into ``outcome``."""
+        kind = message.get("type")
+        if kind == "progress":
+            await self._set_progress(job_id, message["progress"])
+        elif kind == "log":
+            await self._append_log(job_id, message["line"])
+        elif kind == "artifact":
+            await self._add_artifact(job_id, message["artifact"])
+        elif kind in ("result", "error"):
+            outcome[kind] = message[kind]
 
     async def _read_log(self, job_id: str, stream: asyncio.StreamReader) -> None:
         async for raw in stream:
-            line = raw.decode(errors="replace").rstrip()
-            # progress bars redraw with \r: keep the latest state of the line
-            line = line.rsplit("\r", 1)[-1]
+            line = output_line(raw.decode(errors="replace"))
             if line:
                 await self._append_log(job_id, line)
 

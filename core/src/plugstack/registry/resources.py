@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from plugstack.access.principal import Principal
 from plugstack.apis.names import Api
 
 
@@ -17,6 +18,7 @@ class Resource(BaseModel):
     provider_resource_id: str | None = Field(default=None, description="the id inside that provider")
     type: str
     metadata: dict[str, Any] = Field(default_factory=dict)
+    owner: Principal | None = Field(default=None, description="who registered it; null: the operator (run.yaml)")
 
     volatile_fields: ClassVar[frozenset[str]] = frozenset()
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from plugstack.access.ownership import check_create, check_owned, may_read, owner_for_new
+from plugstack.access.policy import Action
 from plugstack.apis.ids import check_printable
 from plugstack.errors import BadRequestError, ConflictError, not_found
 from plugstack.registry.handles import ProviderHandle
@@ -64,7 +66,7 @@ class RoutingTable:
         hook = getattr(handle.impl, "register_resource", None)
         if hook is not None:
             try:
-                resource = await hook(resource) or resource
+                resource = (await hook(resource) or resource).model_copy(update={"owner": resource.owner})
             except Exception as exc:  # noqa: BLE001 - one bad resource must not stop start-up
                 log.warning("%s %r could not be restored: %s", self.kind.type, resource.identifier, exc)
         self._resources[resource.identifier] = resource
@@ -144,6 +146,10 @@ class RoutingTable:
         provider_id = self._provider_id(request)
         resource = self.kind.build(request, provider_id)
         check_printable(resource.identifier, self.kind.id_field)
+        owner = None if from_config else owner_for_new()
+        if not from_config:
+            await check_create(self.kind.type, resource.identifier)
+            resource = resource.model_copy(update={"owner": owner})
         async with self._lock:
             existing = self._resources.get(resource.identifier)
             if existing is not None:
@@ -151,6 +157,8 @@ class RoutingTable:
                     return existing
                 if from_config:
                     await self._forget(existing)
+                elif not may_read(self.kind.type, existing.identifier, existing.owner):
+                    raise ConflictError(f"{self.kind.type} {resource.identifier!r} is already registered")
                 else:
                     raise ConflictError(
                         f"{self.kind.type} {resource.identifier!r} is already registered "
@@ -160,7 +168,7 @@ class RoutingTable:
             provider = handle.impl if from_config else handle.require()
             hook = getattr(provider, "register_resource", None)
             if hook is not None:
-                resource = await hook(resource) or resource
+                resource = (await hook(resource) or resource).model_copy(update={"owner": owner})
             await self._store.put(self.kind, resource)
             self._stored[resource.identifier] = resource.model_dump_json()
             self._resources[resource.identifier] = resource
@@ -168,7 +176,9 @@ class RoutingTable:
 
     async def unregister(self, identifier: str) -> None:
         async with self._lock:
-            await self._forget(self.get(identifier))
+            resource = self.get(identifier)
+            self.check(resource, "delete")
+            await self._forget(resource)
 
     async def _forget(self, resource: Resource) -> None:
         hook = getattr(self._providers[resource.provider_id].impl, "unregister_resource", None)
@@ -181,13 +191,19 @@ class RoutingTable:
             announced.discard(resource.identifier)
 
     def get(self, identifier: str) -> Resource:
+        """The resource, if the caller may read it (a 404 listing what it may read otherwise)."""
         resource = self._resources.get(identifier)
-        if resource is None:
-            raise not_found(self.kind.type, identifier, list(self._resources))
+        if resource is None or not may_read(self.kind.type, identifier, resource.owner):
+            raise not_found(self.kind.type, identifier, [r.identifier for r in self.all()])
         return resource
 
     def all(self) -> list[Resource]:
-        return list(self._resources.values())
+        """What the caller may read (everything with auth off)."""
+        return [r for r in self._resources.values() if may_read(self.kind.type, r.identifier, r.owner)]
+
+    def check(self, resource: Resource, action: Action) -> None:
+        """403 unless the caller may ``action`` the resource (which it could read: see ``get``)."""
+        check_owned(action, self.kind.type, resource.identifier, resource.owner)
 
     def provider_ids(self, provider_type: str | None = None) -> list[str]:
         """The providers this table routes to (only those of ``provider_type``), in run.yaml order."""

@@ -30,6 +30,7 @@ from plugstack.errors import (
     ProviderUnavailableError,
     QuotaExceededError,
 )
+from plugstack.remote.balancer import BackendsConfig, Balancer
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ _MESSAGE_LIMIT = 1000
 DONE = b"[DONE]"
 
 
-class RemoteEndpointConfig(BaseModel):
+class RemoteEndpointConfig(BackendsConfig):
     """Where an OpenAI-compatible server is and how to talk to it (a remote provider's config)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -116,6 +117,13 @@ class OpenAIClient:
             total=None, connect=config.connect_timeout_s, sock_read=config.request_timeout_s
         )
         self._session: aiohttp.ClientSession | None = None
+        self.backends = Balancer(
+            [api_base(url) for url in config.backend_urls()],
+            name,
+            self._http,
+            config.backend_retry_s,
+            config.connect_timeout_s,
+        )  # several `urls`: each request to the replica with the fewest in flight (balancer.py)
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -128,6 +136,7 @@ class OpenAIClient:
         return self._session
 
     async def aclose(self) -> None:
+        await self.backends.aclose()
         if self._session is not None:
             await self._session.close()
 
@@ -182,12 +191,17 @@ class OpenAIClient:
         on 5xx only when the response is not a stream. Non-2xx answers raise mapped errors;
         the caller reads (and so releases) a 2xx response."""
         timeout = aiohttp.ClientTimeout(total=timeout_s) if timeout_s else None
-        url = self.base_url + path
         attempt = 0
         while True:
+            backend = self.backends.pick()
+            url = backend.base_url + path
             try:
-                response = await self._http().request(method, url, data=content, headers=headers, timeout=timeout)
+                response = await self.backends.send(
+                    backend, self._http().request(method, url, data=content, headers=headers, timeout=timeout)
+                )
             except (aiohttp.ClientError, TimeoutError) as exc:
+                if self.backends.fail_over(exc):
+                    continue  # that replica is down and another is up: nothing was sent, send it there
                 if attempt < retries and isinstance(exc, _RETRYABLE):
                     await self._backoff(attempt, exc)
                     attempt += 1
@@ -209,6 +223,7 @@ class OpenAIClient:
             raise self._transport_error(exc) from exc
         finally:
             response.release()
+            self.backends.done(response)
 
     async def _backoff(self, attempt: int, reason: object) -> None:
         delay = self.config.retry_backoff_s * (2**attempt)
@@ -244,6 +259,7 @@ class OpenAIClient:
             # Unread bytes left (the client went away): closing the connection tells the
             # backend to stop generating.
             response.close()
+            self.backends.done(response)
 
     async def post(self, path: str, body: BaseModel, response_model: type[Model]) -> Model:
         """POST ``body`` and validate the JSON answer as ``response_model``."""
@@ -294,6 +310,8 @@ class OpenAIClient:
 
     async def health(self, timeout_s: float = 1.5) -> dict[str, Any]:
         """OK when the backend lists its models within ``timeout_s``; otherwise why not."""
+        if self.backends.several:
+            return await self.backends.health(timeout_s)
         try:
             models = await self.list_models(timeout_s=timeout_s, retries=0)
         except PlugstackError as exc:

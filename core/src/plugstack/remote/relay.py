@@ -38,3 +38,16 @@ class Relaying(Protocol):
     async def relay(self, request: RelayRequest, client_model: str) -> Relayed:
         """Send ``request`` (its ``model`` already the backend's id); replies name ``client_model``."""
         ...
+
+
+_RELAYING: dict[type, bool] = {}
+
+
+def relays(provider: object) -> bool:
+    """``isinstance(provider, Relaying)``, remembered per class: checking a Protocol costs more
+    than the rest of routing a request."""
+    kind = type(provider)
+    known = _RELAYING.get(kind)
+    if known is None:
+        known = _RELAYING[kind] = isinstance(provider, Relaying)
+    return known

@@ -3,30 +3,57 @@
 The reply names the model by the backend's id; the client asked by its own (an alias
 registered in run.yaml). Parsing and re-serialising every reply and stream chunk to change
 one field costs more than the rest of the gateway, and reorders or drops fields the client
-should see; so the top-level ``"model": "..."`` is found and replaced in place. A reply
-where it cannot be found that way (another key order, an unusual layout) takes the slow,
-equally correct path: parse, set, serialise.
+should see; so the top-level ``"model": "..."`` is found and replaced in place. Backends put
+it near the start after a few plain members (``{"id":…,"object":…,"created":…,"model":…``),
+which a handful of byte searches recognise; any other layout is checked by counting open
+containers, and a reply where it cannot be found that way takes the slow, equally correct
+path: parse, set, serialise.
 """
 
 import json
 import re
+from functools import lru_cache
 
 from plugstack.errors import ProviderFailedError
 from plugstack.json_bytes import open_containers
 
+_KEY = b'"model"'
 # A `"model": "<string>"` member not preceded by a backslash (so not inside a string).
 _MODEL_MEMBER = re.compile(rb'(?<!\\)"model"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_VALUE = re.compile(rb'\s*:\s*"((?:[^"\\]|\\.)*)"')  # what follows the key
+_NOT_PLAIN = re.compile(rb"[{}\[\]\\]")  # nesting or an escape: the prefix needs a real look
 
 
 def rename_model(body: bytes, name: str) -> bytes:
     """``body``, a JSON object, with its top-level ``model`` set to ``name``."""
-    encoded = json.dumps(name, ensure_ascii=False).encode()
+    encoded = _encoded(name)
+    span = _value_span(body)
+    if span is None:
+        return _rename_parsed(body, name)
+    start, end = span
+    if body[start:end] == encoded:
+        return body
+    return body[:start] + encoded + body[end:]
+
+
+@lru_cache(maxsize=1024)
+def _encoded(name: str) -> bytes:
+    return json.dumps(name, ensure_ascii=False).encode()
+
+
+def _value_span(body: bytes) -> tuple[int, int] | None:
+    """Where the top-level ``model`` string value lies in ``body``, quotes included."""
+    key = body.find(_KEY)
+    # Plain prefix: `{` then members without nesting or escapes, so an even count of quotes
+    # means the key is not inside a string, and the depth is one.
+    if key > 0 and body[0] == 0x7B and not _NOT_PLAIN.search(body, 1, key) and body.count(b'"', 0, key) % 2 == 0:
+        value = _VALUE.match(body, key + len(_KEY))
+        if value is not None:
+            return value.start(1) - 1, value.end(1) + 1
     for member in _MODEL_MEMBER.finditer(body):
         if open_containers(body[: member.start()]) == 1:
-            if member.group(1) == encoded[1:-1]:
-                return body
-            return body[: member.start(1) - 1] + encoded + body[member.end(1) + 1 :]
-    return _rename_parsed(body, name)
+            return member.start(1) - 1, member.end(1) + 1
+    return None
 
 
 def _rename_parsed(body: bytes, name: str) -> bytes:

@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
@@ -12,10 +12,13 @@ from plugstack.apis import inspect, providers
 from plugstack.apis.inspect import RouteInfo
 from plugstack.config.load import LoadedConfig
 from plugstack.plugins import Catalog
+from plugstack.remote.relay_route import RelayRouteMiddleware
 from plugstack.server.body_guard import BodyGuardMiddleware
+from plugstack.server.edge import EdgeFirstFastAPI
 from plugstack.server.errors import install_error_handlers
 from plugstack.server.failsafe import FailsafeMiddleware
 from plugstack.server.guards import GuardMiddleware
+from plugstack.server.registry_sync import RegistrySyncMiddleware
 from plugstack.stack import Stack, build_stack
 
 
@@ -39,11 +42,6 @@ def _mount_stack(app: FastAPI, stack: Stack) -> None:
             _mount(app, resource_api.create_router(table), provider_types, routes)
 
 
-async def _sync_registry(request: Request) -> None:
-    """Registrations made through another server sharing the registry store are served here too."""
-    await request.app.state.stack.sync_registry()
-
-
 def create_app(loaded: LoadedConfig, catalog: Catalog) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,17 +53,19 @@ def create_app(loaded: LoadedConfig, catalog: Catalog) -> FastAPI:
         finally:
             await stack.shutdown()
 
-    app = FastAPI(
+    app = EdgeFirstFastAPI(
         title=f"plugstack: {loaded.config.distribution}",
         version=__version__,
         lifespan=lifespan,
-        dependencies=[Depends(_sync_registry)],
         description="AI application stack assembled from pluggable providers (Llama Stack compatible).",
     )
     install_error_handlers(app)
     server = loaded.config.server
-    # Added innermost first: failsafe (request ids, 500s) > CORS > auth and quota > body guard,
-    # so an unauthenticated body is refused before it is read.
+    # Added innermost first: failsafe (request ids, 500s) > CORS > auth and quota > body guard
+    # > registry sync > relay routes > FastAPI, so an unauthenticated body is refused before it
+    # is read, and the relay routes see current registrations and a sound body.
+    app.add_middleware(RelayRouteMiddleware)
+    app.add_middleware(RegistrySyncMiddleware)
     app.add_middleware(
         BodyGuardMiddleware,
         max_request_bytes=server.max_request_bytes,
@@ -73,7 +73,7 @@ def create_app(loaded: LoadedConfig, catalog: Catalog) -> FastAPI:
         max_json_depth=server.max_json_depth,
     )
     if server.auth or server.quota:
-        app.add_middleware(GuardMiddleware, auth=server.auth, quota=server.quota)
+        app.add_middleware(GuardMiddleware, auth=server.auth, quota=server.quota, access_policy=server.access_policy)
     if server.cors:
         app.add_middleware(
             CORSMiddleware,

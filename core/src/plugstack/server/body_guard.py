@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from plugstack.json_bytes import deeper_than
-from plugstack.server.asgi import ASGIApp, Message, Receive, Scope, Send, header, send_error
+from plugstack.server.asgi import ASGIApp, Message, Receive, Scope, Send, header, is_json, read_body, replay, send_error
 
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # \ud800-\udfff: half of a pair, or alone
@@ -45,16 +45,16 @@ class BodyGuardMiddleware:
         if upload:
             await self._stream_upload(scope, receive, send, limit)
             return
-        body = await _read(receive, limit)
+        body = await read_body(receive, limit)
         if body is None:
             await _too_large(send, scope, limit)
             return
-        if body and _is_json(content_type):
+        if body and is_json(content_type):
             problem = self._json_problem(body)
             if problem is not None:
                 await send_error(send, scope, 400, "Bad Request", problem)
                 return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay(body, receive), send)
 
     def _json_problem(self, body: bytes) -> str | None:
         if not body.isascii():
@@ -93,41 +93,6 @@ class BodyGuardMiddleware:
             await self.app(scope, counting_receive, guarded_send)
         if exceeded and not started:
             await _too_large(send, scope, limit)
-
-
-def _is_json(content_type: bytes) -> bool:
-    """FastAPI reads a body without a content type as JSON too."""
-    media = content_type.split(b";", 1)[0].strip().lower()
-    return not media or media == b"application/json" or media.endswith(b"+json")
-
-
-async def _read(receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or None as soon as it passes ``limit``."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """``receive`` that hands out ``body`` first, then passes on (a disconnect, for streams)."""
-    pending = True
-
-    async def replay() -> Message:
-        nonlocal pending
-        if pending:
-            pending = False
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 async def _too_large(send: Send, scope: Scope, limit: int) -> None:

@@ -1,7 +1,8 @@
-"""SQL text for the SqlStore operations, shared by every backend.
+"""SQL text for the KVStore and SqlStore operations, shared by every backend.
 
 Callers never write SQL; the backends differ only in what a ``Dialect`` says (placeholder,
-column types, how "no limit" is spelled), so the statements themselves are written once.
+column types, how "no limit" is spelled, how a table's columns are listed), so the statements
+themselves are written once.
 """
 
 import re
@@ -22,6 +23,7 @@ class Dialect:
     mark: str  # the parameter placeholder: "?" or "%s"
     types: Mapping[ColumnType, str]  # column type as declared in CREATE TABLE
     no_limit: int | None  # the LIMIT value meaning "all rows"
+    columns_query: str  # the column names of the table bound to its one placeholder
 
 
 def name(identifier: str) -> str:
@@ -42,6 +44,33 @@ def create_table(dialect: Dialect, table: str, columns: dict[str, ColumnType], p
 
 def add_column(dialect: Dialect, table: str, column_name: str, kind: ColumnType) -> str:
     return f"ALTER TABLE {name(table)} ADD COLUMN {column(dialect, column_name, kind)}"
+
+
+def column_names(dialect: Dialect, table: str) -> Statement:
+    return dialect.columns_query, (table,)
+
+
+def kv_table(dialect: Dialect) -> str:
+    return f"CREATE TABLE IF NOT EXISTS kv (key {dialect.types[ColumnType.TEXT]} PRIMARY KEY, value TEXT NOT NULL)"
+
+
+def kv_get(dialect: Dialect, key: str) -> Statement:
+    return f"SELECT value FROM kv WHERE key = {dialect.mark}", (key,)
+
+
+def kv_set(dialect: Dialect, key: str, value: str) -> Statement:
+    sql = f"INSERT INTO kv (key, value) VALUES ({dialect.mark}, {dialect.mark}) "
+    return sql + "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (key, value)
+
+
+def kv_items(dialect: Dialect, prefix: str) -> Statement:
+    """Pairs whose key starts with ``prefix``, as a range scan (keys sort by code point)."""
+    sql = f"SELECT key, value FROM kv WHERE key >= {dialect.mark} AND key < {dialect.mark} ORDER BY key"
+    return sql, (prefix, prefix + "\U0010ffff")
+
+
+def kv_delete(dialect: Dialect, key: str) -> Statement:
+    return f"DELETE FROM kv WHERE key = {dialect.mark}", (key,)
 
 
 def where(dialect: Dialect, conditions: Row | None) -> Statement:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from plugstack.access import ownership
 from plugstack.apis.batches.listing import new_batch_id, page
 from plugstack.apis.batches.models import (
     FINISHED,
@@ -98,7 +99,7 @@ class ReferenceBatches:
                 await task
 
     def _start(self, batch_id: str, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
+        task = asyncio.create_task(_as_owner(batch_id, work))
         self._tasks[batch_id] = task
 
         def forget(done: asyncio.Task[None]) -> None:
@@ -249,3 +250,9 @@ class ReferenceBatches:
         cancelling = await self._update(batch.id, status="cancelling", cancelling_at=self._now())
         self._start(batch.id, self._cancel(batch.id, runner))
         return cancelling
+
+
+async def _as_owner(batch_id: str, work: Coroutine[Any, Any, None]) -> None:
+    """A batch resumed at start-up runs as its owner (with auth on), so its files stay its owner's."""
+    await ownership.act_as_owner("batch", batch_id)
+    await work

@@ -37,6 +37,15 @@ class PreferencePlan(BaseModel):
     loss_type: str = Field(description="a TRL 1.x DPO loss type")
 
 
+class ParallelPlan(BaseModel):
+    """How many processes train together (one per device) and how they share the model."""
+
+    num_processes: int | Literal["auto"] = Field(default=1, description="auto: one per visible CUDA GPU (1 on CPU)")
+    fsdp: bool = Field(default=False, description="shard weights, gradients and optimizer state (FSDP); else DDP")
+    fsdp_cpu_offload: bool = False
+    activation_offloading: bool = Field(default=False, description="keep activations in CPU memory (TRL SFT)")
+
+
 class TrainingPlan(BaseModel):
     job_uuid: str
     method: Literal["sft", "dpo"]
@@ -50,7 +59,7 @@ class TrainingPlan(BaseModel):
     n_epochs: int
     max_steps_per_epoch: int
     gradient_accumulation_steps: int
-    batch_size: int
+    batch_size: int = Field(description="rows per optimizer micro-step over all processes together")
     shuffle: bool
     max_validation_steps: int
     packed: bool
@@ -60,5 +69,6 @@ class TrainingPlan(BaseModel):
     gradient_checkpointing: bool = False
     device: Literal["auto", "cpu", "cuda"] = "auto"
     num_threads: int | None = None
+    parallel: ParallelPlan = ParallelPlan()
     max_length: int
     seed: int

@@ -29,8 +29,8 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
             factory=create,
             api_dependencies=(Api.datasetio,),
             optional_api_dependencies=(Api.inference,),
-            pip_packages=("torch", "transformers", "trl", "peft", "bitsandbytes", "datasets"),
-            description="TRL + PEFT post-training as jobs: SFT (full, LoRA, DoRA, QLoRA) and DPO; "
-            "trained models are served by inline::transformers",
+            pip_packages=("torch", "transformers", "trl", "peft", "accelerate", "bitsandbytes", "datasets"),
+            description="TRL + PEFT post-training as jobs: SFT (full, LoRA, DoRA, QLoRA) and DPO, in one or several "
+            "processes (DDP, FSDP on GPUs); trained models are served by inline::transformers",
         )
     )

@@ -20,6 +20,7 @@ from plugstack.apis.names import Api
 from plugstack.apis.post_training.jobs import PostTrainingJobs
 from plugstack.apis.post_training.models import (
     DataConfig,
+    EfficiencyConfig,
     JobArtifactsResponse,
     JobLogLine,
     JobLogsParams,
@@ -39,7 +40,7 @@ from plugstack.jobs.models import JobStatus
 from plugstack.spec import ProviderContext
 from plugstack_trl import data, weights
 from plugstack_trl.config import TrlConfig
-from plugstack_trl.plan import AdapterPlan, OptimizerPlan, PreferencePlan, TrainingPlan
+from plugstack_trl.plan import AdapterPlan, OptimizerPlan, ParallelPlan, PreferencePlan, TrainingPlan
 
 JOB_TARGET = "plugstack_trl.job:run"
 SERVING_PROVIDER_TYPE = "inline::transformers"
@@ -122,6 +123,7 @@ class TrlPostTraining:
         dtype = DTYPES.get((training.dtype or "fp32").lower())
         if dtype is None:
             raise BadRequestError(f"training_config.dtype: {training.dtype!r} is not one of {', '.join(DTYPES)}")
+        parallel = self._parallel_plan(training.efficiency_config, data_config.batch_size)
         output_root = self._checkpoint_root(checkpoint_dir)
         base = weights.resolve(model, self._context.registry.get("models"), model_field)
         job_dir = self._context.state_dir / "jobs" / job_uuid
@@ -152,6 +154,7 @@ class TrlPostTraining:
             ),
             device=self.config.device,
             num_threads=self.config.num_threads,
+            parallel=parallel,
             max_length=self.config.max_length,
             seed=self.config.seed,
         )
@@ -161,6 +164,30 @@ class TrlPostTraining:
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
         return job
+
+    def _parallel_plan(self, efficiency: EfficiencyConfig | None, batch_size: int) -> ParallelPlan:
+        """The configured process count, with FSDP and offloading as the request's efficiency_config asks."""
+        efficiency = efficiency or EfficiencyConfig()
+        processes = self.config.num_processes
+        if processes != "auto" and batch_size % processes:
+            raise BadRequestError(
+                f"training_config.data_config.batch_size: {batch_size} rows do not split evenly over the "
+                f"{processes} training processes (provider config num_processes)"
+            )
+        fsdp = bool(efficiency.memory_efficient_fsdp_wrap or efficiency.fsdp_cpu_offload)
+        if fsdp and (processes == 1 or self.config.device == "cpu"):
+            raise BadRequestError(
+                "training_config.efficiency_config: FSDP (memory_efficient_fsdp_wrap, fsdp_cpu_offload) shards a "
+                "model over several CUDA GPUs (accelerate runs FSDP on GPUs only); this provider trains with "
+                f"num_processes {processes} on device {self.config.device}. On CPU, several processes train with "
+                "DDP: leave both settings false"
+            )
+        return ParallelPlan(
+            num_processes=processes,
+            fsdp=fsdp,
+            fsdp_cpu_offload=bool(efficiency.fsdp_cpu_offload),
+            activation_offloading=bool(efficiency.enable_activation_offloading),
+        )
 
     def _checkpoint_root(self, requested: str | None) -> Path:
         """A request's checkpoint_dir must lie under the stack's state dir or the configured checkpoint dir."""

@@ -56,30 +56,38 @@ def _now() -> str:
 
 
 class Runtime:
-    """Where and how the job computes: device, mixed precision, threads."""
+    """Where and how this process computes: device, mixed precision, threads, and its rank among
+    the job's processes (the launcher's RANK / WORLD_SIZE / LOCAL_RANK; one process without them)."""
 
     def __init__(self, plan: TrainingPlan) -> None:
         cuda = torch.cuda.is_available() and plan.device != "cpu"
         if plan.device == "cuda" and not torch.cuda.is_available():
             raise RuntimeError("device 'cuda' was configured but torch sees no CUDA GPU")
         self.device = "cuda" if cuda else "cpu"
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        if cuda and self.world_size > 1:
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))  # "cuda" is then this rank's GPU
+        self.fsdp = self.world_size > 1 and plan.parallel.fsdp
         # CPUs without bf16 units run bf16 steps many times slower: they train in fp32.
         self.bf16 = cuda and plan.dtype == "bf16" and torch.cuda.is_bf16_supported()
         self.fp16 = cuda and plan.dtype == "fp16"
         if plan.num_threads:
-            torch.set_num_threads(plan.num_threads)
+            torch.set_num_threads(max(1, plan.num_threads // self.world_size))
 
     @property
     def compute_dtype(self) -> torch.dtype:
         return torch.bfloat16 if self.bf16 else torch.float16 if self.fp16 else torch.float32
 
     def describe(self) -> dict[str, Any]:
-        gpu = torch.cuda.get_device_name(0) if self.device == "cuda" else None
+        gpu = torch.cuda.get_device_name() if self.device == "cuda" else None
         return {
             "device": self.device,
             "gpu": gpu,
             "torch_threads": torch.get_num_threads(),
             "precision": "bf16" if self.bf16 else "fp16" if self.fp16 else "fp32",
+            "processes": self.world_size,
+            "parallelism": "fsdp" if self.fsdp else "ddp" if self.world_size > 1 else "none",
         }
 
 
@@ -183,11 +191,10 @@ def validation_rows(plan: TrainingPlan) -> Dataset:
 class ReporterCallback(TrainerCallback):
     """Reports each step (loss, tokens/s, ETA) and, at each epoch's end, validates and checkpoints."""
 
-    def __init__(self, plan: TrainingPlan, reporter: Any, runtime: Runtime, tokenizer: Any) -> None:
+    def __init__(self, plan: TrainingPlan, reporter: Any, runtime: Runtime) -> None:
         self.plan = plan
         self.reporter = reporter
         self.runtime = runtime
-        self.tokenizer = tokenizer
         self.trainer: Any = None
         self.steps_per_epoch = 1
         self.started = time.monotonic()
@@ -199,7 +206,10 @@ class ReporterCallback(TrainerCallback):
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.steps_per_epoch = max(1, math.ceil(state.max_steps / self.plan.n_epochs))
         self.started = time.monotonic()
-        self.reporter.log(f"training: {state.max_steps} steps, {self.plan.n_epochs} epoch(s) on {self.runtime.device}")
+        where = self.runtime.device
+        if self.runtime.world_size > 1:  # as accelerate set it up: MULTI_CPU / MULTI_GPU (DDP) or FSDP
+            where += f", {self.runtime.world_size} processes, {self.trainer.accelerator.distributed_type.value}"
+        self.reporter.log(f"training: {state.max_steps} steps, {self.plan.n_epochs} epoch(s) on {where}")
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
         if not logs or "loss" not in logs:  # evaluation and end-of-training summaries
@@ -234,8 +244,7 @@ class ReporterCallback(TrainerCallback):
         train_loss = sum(self.epoch_losses) / len(self.epoch_losses)
         self.epoch_losses = []
         path = Path(self.plan.output_dir) / f"epoch-{epoch}"
-        self.trainer.model.save_pretrained(path, safe_serialization=True)
-        self.tokenizer.save_pretrained(path)
+        self.trainer.save_model(str(path))  # weights and tokenizer; with several processes, rank 0 writes them
         self.checkpoints.append(path)
         metrics = {
             "epoch": epoch,
@@ -261,11 +270,12 @@ class ReporterCallback(TrainerCallback):
 
 
 def _common_args(plan: TrainingPlan, runtime: Runtime) -> dict[str, Any]:
+    per_device = plan.batch_size // runtime.world_size  # each step still sees batch_size rows in all
     return {
         "output_dir": plan.output_dir,
         "num_train_epochs": 1,  # the epochs are laid out in the dataset
-        "per_device_train_batch_size": plan.batch_size,
-        "per_device_eval_batch_size": plan.batch_size,
+        "per_device_train_batch_size": per_device,
+        "per_device_eval_batch_size": per_device,
         "gradient_accumulation_steps": plan.gradient_accumulation_steps,
         "learning_rate": plan.optimizer.lr,
         "weight_decay": plan.optimizer.weight_decay,
@@ -281,9 +291,32 @@ def _common_args(plan: TrainingPlan, runtime: Runtime) -> dict[str, Any]:
         "bf16": runtime.bf16,
         "fp16": runtime.fp16,
         "use_cpu": runtime.device == "cpu",
-        "activation_checkpointing": plan.gradient_checkpointing,
+        # FSDP checkpoints inside its wrapped layers (fsdp_config); the Trainer's flag would all-gather twice
+        "activation_checkpointing": plan.gradient_checkpointing and not runtime.fsdp,
+        "activation_offloading": plan.parallel.activation_offloading,  # TRL moves activations to CPU memory
         "max_length": plan.max_length,
+        **_parallel_args(plan, runtime),
     }
+
+
+def _parallel_args(plan: TrainingPlan, runtime: Runtime) -> dict[str, Any]:
+    """DDP (accelerate's default with several processes) or FSDP2, one decoder layer per shard unit."""
+    if runtime.world_size == 1:
+        return {}
+    args: dict[str, Any] = {
+        "ddp_backend": "nccl" if runtime.device == "cuda" else "gloo",
+        "ddp_find_unused_parameters": False,  # every trainable weight gets a gradient (spares a graph walk)
+    }
+    if runtime.fsdp:
+        args["fsdp"] = True
+        args["fsdp_config"] = {
+            "version": 2,
+            "auto_wrap_policy": "TRANSFORMER_BASED_WRAP",
+            "reshard_after_forward": True,
+            "cpu_offload": plan.parallel.fsdp_cpu_offload,
+            "activation_checkpointing": plan.gradient_checkpointing,
+        }
+    return args
 
 
 def _peft_config(plan: TrainingPlan) -> Any:
@@ -358,7 +391,8 @@ def _finish(plan: TrainingPlan, base: Path, last: Path, runtime: Runtime, tokeni
     return {"path": str(merged_dir)}
 
 
-def train(plan: TrainingPlan, reporter: Any) -> TrainingResult:
+def train(plan: TrainingPlan, reporter: Any) -> TrainingResult | None:
+    """Trains in this process; with several, every rank calls it and rank 0 alone returns the result."""
     runtime = Runtime(plan)
     torch.manual_seed(plan.seed)
     reporter.progress(stage="loading model", resources=runtime.describe())
@@ -372,12 +406,14 @@ def train(plan: TrainingPlan, reporter: Any) -> TrainingResult:
     trainer = build_trainer(plan, model, tokenizer, runtime)
     if quantize and runtime.compute_dtype == torch.float32:
         _upcast_adapters(trainer.model)
-    callback = ReporterCallback(plan, reporter, runtime, tokenizer)
+    callback = ReporterCallback(plan, reporter, runtime)
     callback.trainer = trainer
     trainer.add_callback(callback)
     trainer.train()
     if not callback.checkpoints:
         raise RuntimeError("training ran no step: the dataset is smaller than one batch")
+    if runtime.rank != 0:
+        return None
     serve = _finish(plan, base, callback.checkpoints[-1], runtime, tokenizer)
     return TrainingResult(
         path=serve.get("path") or serve["adapter_path"],

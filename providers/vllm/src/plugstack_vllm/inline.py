@@ -37,6 +37,7 @@ from plugstack.engines.responses import (
 from plugstack.errors import BadRequestError, NotFoundError, ProviderFailedError, ProviderUnavailableError
 from plugstack.registry.resources import Resource
 from plugstack_vllm.config import VLLMInlineConfig
+from plugstack_vllm.parallel import check_layout
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,9 @@ class VLLMInlineInference:
     @classmethod
     async def create(cls, config: VLLMInlineConfig) -> "VLLMInlineInference":
         vllm = import_vllm()
+        from vllm.platforms import current_platform
+
+        check_layout(config, current_platform.device_type)
         args = vllm.AsyncEngineArgs(
             model=config.model,
             served_model_name=config.model_id,
@@ -82,6 +86,9 @@ class VLLMInlineInference:
             max_model_len=config.max_model_len,
             gpu_memory_utilization=config.gpu_memory_utilization,
             tensor_parallel_size=config.tensor_parallel_size,
+            pipeline_parallel_size=config.pipeline_parallel_size,
+            data_parallel_size=config.data_parallel_size,
+            distributed_executor_backend=config.distributed_executor_backend,
             enforce_eager=config.enforce_eager,
             enable_lora=config.lora_enabled,
             max_lora_rank=config.max_lora_rank,

@@ -6,13 +6,14 @@ API is its first agents provider (run.yaml lists it first); every call goes to i
 
 from typing import Any
 
+from plugstack.apis.agents.owned import OwnedAgents
 from plugstack.registry.handles import ProviderHandle
 
 
 def build_agents_impl(handles: list[ProviderHandle]) -> Any:
-    """The provider itself, or a stand-in that answers 503 with why it is not running."""
+    """The provider behind the ownership checks, or a stand-in that answers 503 with why it is not running."""
     handle = handles[0]
-    return handle.impl if handle.impl is not None else _Unavailable(handle)
+    return OwnedAgents(handle.impl) if handle.impl is not None else _Unavailable(handle)
 
 
 class _Unavailable:

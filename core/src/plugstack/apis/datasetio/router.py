@@ -29,5 +29,6 @@ class DatasetIORouter:
     async def append_rows(self, request: AppendRowsRequest) -> None:
         """Rows are checked against the purpose here, so no provider can store a bad row."""
         dataset, provider, routed = self._route(request)
+        self._datasets.check(dataset, "update")
         check_rows(dataset.purpose, request.rows, where=" of the appended rows")
         await provider.append_rows(routed)

@@ -20,7 +20,7 @@ from plugstack.apis.inference.models import (
 )
 from plugstack.errors import BadRequestError
 from plugstack.registry.routing import RoutingTable
-from plugstack.remote.relay import Relayed, Relaying, RelayRequest
+from plugstack.remote.relay import Relayed, RelayRequest, relays
 
 Request = TypeVar("Request", ChatCompletionRequest, CompletionRequest, EmbeddingsRequest, RerankRequest)
 
@@ -42,7 +42,7 @@ class InferenceRouter:
         server), its reply as bytes, naming the model as the client did; otherwise None."""
         model_type = "embedding" if isinstance(request, EmbeddingsRequest) else "llm"
         provider, routed = self._route(request, model_type)
-        if not isinstance(provider, Relaying):
+        if not relays(provider):
             return None
         return await provider.relay(routed, request.model)
 

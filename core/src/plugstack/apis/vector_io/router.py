@@ -7,6 +7,8 @@ Both HTTP searches (OpenAI's ``/vector_stores/{id}/search`` and Llama Stack's
 them the same way.
 """
 
+from plugstack.access import ownership
+from plugstack.access.policy import Action
 from plugstack.apis.vector_io.listing import page
 from plugstack.apis.vector_io.models import (
     AttachFileRequest,
@@ -46,10 +48,12 @@ from plugstack.registry.handles import ProviderHandle
 # OpenAI's ranking_options.ranker values, and the fusion rankers by name (hybrid search).
 _DEFAULT_RANKERS = (None, "auto", "default-2024-11-15", "none")
 _FUSION_RANKERS: dict[str, Ranker] = {"rrf": RRFRanker(), "weighted": WeightedRanker()}
+KIND = "vector_store"
 
 
 class VectorIORouter:
-    """Implements `VectorIO` over the stack's vector_io providers."""
+    """Implements `VectorIO` over the stack's vector_io providers. With auth on, a store is its
+    creator's: reading and searching it needs read, changing it or its files update."""
 
     def __init__(self, handles: list[ProviderHandle]) -> None:
         self._handles = handles
@@ -63,6 +67,19 @@ class VectorIORouter:
                 return provider
         raise NotFoundError(f"vector store {vector_store_id!r} not found")
 
+    async def _allowed(self, vector_store_id: str, action: Action) -> VectorStoresProvider:
+        """The store's provider, once the caller may ``action`` it (404 before 403, like a missing store)."""
+        await ownership.require(KIND, vector_store_id, action, lambda: self._exists(vector_store_id))
+        return self._holder(vector_store_id)
+
+    async def _exists(self, vector_store_id: str) -> None:
+        self._holder(vector_store_id)
+
+    @staticmethod
+    async def _readable_files(file_ids: list[str]) -> None:
+        for file_id in file_ids:
+            await ownership.require("file", file_id, "read")
+
     # stores
 
     async def create_vector_store(self, request: CreateVectorStoreRequest) -> VectorStore:
@@ -74,65 +91,78 @@ class VectorIORouter:
                 available = ", ".join(h.provider_id for h in self._handles)
                 raise BadRequestError(f"provider_id {request.provider_id!r} is not a vector_io provider; {available}")
         provider: VectorStoresProvider = handle.require()
-        return await provider.create_vector_store(request)
+        await ownership.check_create(KIND)
+        await self._readable_files(request.file_ids)
+        store = await provider.create_vector_store(request)
+        await ownership.record_created(KIND, store.id)
+        return store
 
     async def list_vector_stores(self, params: ListParams) -> ListVectorStoresResponse:
         stores = [store for provider in self._running() for store in await provider.vector_stores()]
+        stores = await ownership.readable(KIND, stores, lambda store: store.id)
         data, has_more = page(stores, params, key=lambda store: store.id)
         return ListVectorStoresResponse(
             data=data, has_more=has_more, first_id=data[0].id if data else None, last_id=data[-1].id if data else None
         )
 
     async def retrieve_vector_store(self, vector_store_id: str) -> VectorStore:
-        return await self._holder(vector_store_id).retrieve_vector_store(vector_store_id)
+        return await (await self._allowed(vector_store_id, "read")).retrieve_vector_store(vector_store_id)
 
     async def update_vector_store(self, vector_store_id: str, request: UpdateVectorStoreRequest) -> VectorStore:
-        return await self._holder(vector_store_id).update_vector_store(vector_store_id, request)
+        return await (await self._allowed(vector_store_id, "update")).update_vector_store(vector_store_id, request)
 
     async def delete_vector_store(self, vector_store_id: str) -> VectorStoreDeleted:
-        return await self._holder(vector_store_id).delete_vector_store(vector_store_id)
+        deleted = await (await self._allowed(vector_store_id, "delete")).delete_vector_store(vector_store_id)
+        await ownership.forget(KIND, vector_store_id)
+        return deleted
 
     # files
 
     async def attach_file(self, vector_store_id: str, request: AttachFileRequest) -> VectorStoreFile:
-        return await self._holder(vector_store_id).attach_file(vector_store_id, request)
+        provider = await self._allowed(vector_store_id, "update")
+        await self._readable_files([request.file_id])
+        return await provider.attach_file(vector_store_id, request)
 
     async def list_files(self, vector_store_id: str, params: ListFilesParams) -> ListVectorStoreFilesResponse:
-        return await self._holder(vector_store_id).list_files(vector_store_id, params)
+        return await (await self._allowed(vector_store_id, "read")).list_files(vector_store_id, params)
 
     async def retrieve_file(self, vector_store_id: str, file_id: str) -> VectorStoreFile:
-        return await self._holder(vector_store_id).retrieve_file(vector_store_id, file_id)
+        return await (await self._allowed(vector_store_id, "read")).retrieve_file(vector_store_id, file_id)
 
     async def update_file(self, vector_store_id: str, file_id: str, request: UpdateFileRequest) -> VectorStoreFile:
-        return await self._holder(vector_store_id).update_file(vector_store_id, file_id, request)
+        provider = await self._allowed(vector_store_id, "update")
+        return await provider.update_file(vector_store_id, file_id, request)
 
     async def delete_file(self, vector_store_id: str, file_id: str) -> VectorStoreFileDeleted:
-        return await self._holder(vector_store_id).delete_file(vector_store_id, file_id)
+        return await (await self._allowed(vector_store_id, "update")).delete_file(vector_store_id, file_id)
 
     async def file_content(self, vector_store_id: str, file_id: str) -> VectorStoreFileContent:
-        return await self._holder(vector_store_id).file_content(vector_store_id, file_id)
+        return await (await self._allowed(vector_store_id, "read")).file_content(vector_store_id, file_id)
 
     async def create_file_batch(self, vector_store_id: str, request: CreateFileBatchRequest) -> VectorStoreFileBatch:
-        return await self._holder(vector_store_id).create_file_batch(vector_store_id, request)
+        provider = await self._allowed(vector_store_id, "update")
+        await self._readable_files(request.file_ids)
+        return await provider.create_file_batch(vector_store_id, request)
 
     async def retrieve_file_batch(self, vector_store_id: str, batch_id: str) -> VectorStoreFileBatch:
-        return await self._holder(vector_store_id).retrieve_file_batch(vector_store_id, batch_id)
+        return await (await self._allowed(vector_store_id, "read")).retrieve_file_batch(vector_store_id, batch_id)
 
     async def cancel_file_batch(self, vector_store_id: str, batch_id: str) -> VectorStoreFileBatch:
-        return await self._holder(vector_store_id).cancel_file_batch(vector_store_id, batch_id)
+        return await (await self._allowed(vector_store_id, "update")).cancel_file_batch(vector_store_id, batch_id)
 
     async def list_file_batch_files(
         self, vector_store_id: str, batch_id: str, params: ListFilesParams
     ) -> ListVectorStoreFilesResponse:
-        return await self._holder(vector_store_id).list_file_batch_files(vector_store_id, batch_id, params)
+        provider = await self._allowed(vector_store_id, "read")
+        return await provider.list_file_batch_files(vector_store_id, batch_id, params)
 
     # search and chunks
 
     async def search(self, request: ChunkSearch) -> list[ScoredChunk]:
-        return await self._holder(request.vector_store_id).search(request)
+        return await (await self._allowed(request.vector_store_id, "read")).search(request)
 
     async def insert_chunks(self, request: InsertChunksRequest) -> None:
-        await self._holder(request.vector_db_id).insert_chunks(request)
+        await (await self._allowed(request.vector_db_id, "update")).insert_chunks(request)
 
     async def search_vector_store(
         self, vector_store_id: str, request: SearchVectorStoreBody

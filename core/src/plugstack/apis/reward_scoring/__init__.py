@@ -1,0 +1,1 @@
+"""The reward scoring API (/v1alpha/reward-scoring/score): a reward model scores candidate replies."""

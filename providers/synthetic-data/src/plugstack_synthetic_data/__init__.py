@@ -1,0 +1,1 @@
+"""`inline::reference` synthetic data generation: generate → score → filter → save, over the stack's APIs."""

@@ -1,0 +1,209 @@
+"""Jobs on a real local Ray cluster (`jobs.runner: ray`): a job runs as a detached actor with its
+progress, logs and artifacts in the job table; cancel stops it on the cluster; a server that
+stops mid-job leaves it running there and the next one adopts it. Then the same through the
+real server: a LoRA job survives a server restart and completes with its checkpoints."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from llama_stack_client import LlamaStackClient
+
+from plugstack.config.issues import ConfigError
+from plugstack.config.load import parse_run_config
+from plugstack.config.schema import RayRunnerConfig, SqliteBackendConfig
+from plugstack.jobs.manager import JobManager
+from plugstack.jobs.models import JobStatus
+from plugstack.jobs.ray_runner import RayRunner
+from plugstack.plugins import Catalog
+from plugstack.storage.backends import StorageBackend, open_backend
+from tests.post_training.conftest import secret_rows
+from tests.post_training.test_server import register_rows, sft, training_config, wait_for
+from tests.support.models import smollm2_gguf
+from tests.support.ray_cluster import RayCluster, ray_cluster
+from tests.support.server import run_server
+
+pytest.importorskip("ray", reason="needs plugstack[ray]")
+
+PRIMES = "tests.support.job_kinds:count_primes"
+FAST = {"heartbeat_s": 0.2, "stale_after_s": 5.0}
+JOB_TIMEOUT_S = 600
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[RayCluster]:
+    with ray_cluster(num_cpus=2) as running:
+        yield running
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[StorageBackend]:
+    backend = await open_backend("default", SqliteBackendConfig(path="state.db"), tmp_path)
+    yield backend
+    await backend.aclose()
+
+
+async def _manager(store: StorageBackend, cluster: RayCluster) -> JobManager:
+    manager = JobManager(store, ray=RayRunner(RayRunnerConfig(address=cluster.address)), **FAST)
+    await manager.initialize()
+    return manager
+
+
+async def _logs_until(manager: JobManager, job_id: str, count: int, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while len(await manager.logs(job_id)) < count:
+        assert time.monotonic() < deadline, f"fewer than {count} log lines after {timeout} s"
+        await asyncio.sleep(0.1)
+
+
+async def test_a_job_runs_on_the_cluster_and_reports_into_the_table(
+    store: StorageBackend, cluster: RayCluster, tmp_path: Path
+) -> None:
+    manager = await _manager(store, cluster)
+    try:
+        job = await manager.submit("test", PRIMES, {"limit": 2000, "out_dir": str(tmp_path)})
+        done = await manager.wait(job.id, timeout=JOB_TIMEOUT_S)
+        assert done.status == JobStatus.completed, done.error
+        assert done.result == {"primes": 303}
+        assert done.progress == {"done": 2000, "total": 2000, "primes": 303}
+        assert done.artifacts == [{"path": str(tmp_path / "primes.txt"), "kind": "count"}]
+        lines = [line.line for line in await manager.logs(job.id)]
+        assert lines[0] == "checked up to 202" and "checked up to 2000" in lines
+        assert "a line the work printed to stdout" in lines  # the child's own output, as locally
+        assert not await manager._ray.exists(job.id)  # type: ignore[union-attr] # removed once recorded
+    finally:
+        await manager.shutdown()
+
+
+async def test_cancel_stops_the_job_on_the_cluster(store: StorageBackend, cluster: RayCluster, tmp_path: Path) -> None:
+    manager = await _manager(store, cluster)
+    runner = manager._ray
+    assert runner is not None
+    try:
+        params = {"limit": 100, "out_dir": str(tmp_path), "delay_per_chunk": 1}
+        job = await manager.submit("test", PRIMES, params)
+        await _logs_until(manager, job.id, 1)
+        assert await runner.exists(job.id)
+        cancelled = await manager.cancel(job.id)
+        assert cancelled.status == JobStatus.cancelled
+        assert not await runner.exists(job.id)
+        seen = len(await manager.logs(job.id))
+        await asyncio.sleep(2.5)  # the child was stopped: no chunk is checked after the cancel
+        assert len(await manager.logs(job.id)) == seen < 10
+        assert not (tmp_path / "primes.txt").exists()
+    finally:
+        await manager.shutdown()
+
+
+async def test_a_server_stopping_mid_job_leaves_it_running_and_the_next_adopts_it(
+    store: StorageBackend, cluster: RayCluster, tmp_path: Path
+) -> None:
+    first = await _manager(store, cluster)
+    params = {"limit": 100, "out_dir": str(tmp_path), "delay_per_chunk": 0.7}
+    job = await first.submit("test", PRIMES, params)
+    await _logs_until(first, job.id, 2)
+    await first.shutdown()
+    assert (await first.get(job.id)).status == JobStatus.in_progress  # not failed: it runs on the cluster
+    second = await _manager(store, cluster)
+    try:
+        done = await second.wait(job.id, timeout=JOB_TIMEOUT_S)
+        assert done.status == JobStatus.completed, done.error
+        assert done.result == {"primes": 25}
+        assert len(done.artifacts) == 1
+        lines = await second.logs(job.id)
+        checked = [line.line for line in lines if line.line.startswith("checked up to")]
+        assert checked == [f"checked up to {n}" for n in range(12, 101, 10)] + ["checked up to 100"]
+        assert [line.seq for line in lines] == list(range(len(lines)))  # nothing recorded twice
+    finally:
+        await second.shutdown()
+
+
+def _ray_stack(base_cache: Path, cluster: RayCluster) -> str:
+    """The leanest stack that trains: datasets and post-training (on SmolLM2's GGUF file)."""
+    return f"""version: 1
+distribution: ray-jobs-test
+apis: [datasetio, post_training]
+providers:
+  datasetio:
+    - provider_id: localfs
+      provider_type: inline::localfs
+      config: {{uri_schemes: [data], inline_rows: true}}
+  post_training:
+    - provider_id: trl
+      provider_type: inline::trl
+      config: {{base_model_cache: "{base_cache}", max_length: 64, num_threads: 2}}
+jobs:
+  runner: ray
+  ray:
+    address: "{cluster.address}"
+    resources:
+      post_training: {{num_cpus: 2}}
+"""
+
+
+def _wait_for_logs(base_url: str, job_uuid: str) -> None:
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    url = f"{base_url}/v1alpha/post-training/job/logs"
+    while not httpx.get(url, params={"job_uuid": job_uuid}).json()["data"]:
+        assert time.monotonic() < deadline, "the job logged nothing"
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_a_lora_job_on_ray_survives_a_server_restart(
+    cluster: RayCluster, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    home = tmp_path_factory.mktemp("ray-server")
+    config = _ray_stack(home / "base-models", cluster)
+    job_uuid = f"ray-{uuid.uuid4().hex[:8]}"
+    with run_server(config, home / "state", timeout=300) as first:
+        client = LlamaStackClient(base_url=first.base_url, max_retries=0, timeout=120)
+        register_rows(client, "secret", secret_rows(8))
+        training = training_config("secret", epochs=2, steps=1, lr=1e-3)
+        sft(client, "secret", job_uuid=job_uuid, model=str(smollm2_gguf()), training_config=training)
+        _wait_for_logs(first.base_url, job_uuid)  # started: the server stops mid-job
+    with run_server(config, home / "state", timeout=300) as second:
+        client = LlamaStackClient(base_url=second.base_url, max_retries=0, timeout=120)
+        status = wait_for(client, job_uuid, lambda s: s.status == "completed", JOB_TIMEOUT_S)
+        assert status.to_dict()["progress"]["step"] == 2
+        checkpoints = client.alpha.post_training.job.artifacts(job_uuid=job_uuid).checkpoints
+        assert [c.epoch for c in checkpoints] == [1, 2]
+        assert all((Path(c.path) / "adapter_model.safetensors").is_file() for c in checkpoints)
+        logs = httpx.get(f"{second.base_url}/v1alpha/post-training/job/logs", params={"job_uuid": job_uuid}).json()
+        lines = logs["data"]
+        assert [line["seq"] for line in lines] == list(range(len(lines)))
+        assert sum("step 2/2 loss" in line["line"] for line in lines) == 1  # each report recorded once
+        # a progress bar redrawn with \r is one line, as with a local child
+        assert sum("de-quantizing GGUF tensors" in line["line"] for line in lines) == 1
+
+        # cancel through the server stops the work on the cluster
+        doomed = sft(
+            client, "secret", model=str(smollm2_gguf()), training_config=training_config("secret", 50, 1, 1e-3)
+        )
+        _wait_for_logs(second.base_url, doomed)
+        client.alpha.post_training.job.cancel(job_uuid=doomed)
+        assert client.alpha.post_training.job.status(job_uuid=doomed).status == "cancelled"
+        url = f"{second.base_url}/v1alpha/post-training/job/logs"
+        seen = len(httpx.get(url, params={"job_uuid": doomed}).json()["data"])
+        time.sleep(3)  # the child and its actor are gone: nothing more is reported
+        assert len(httpx.get(url, params={"job_uuid": doomed}).json()["data"]) == seen
+
+
+@pytest.mark.parametrize(
+    ("jobs", "message"),
+    [
+        ("{runner: ray}", "jobs: Value error, runner 'ray' needs jobs.ray"),
+        ('{ray: {address: "h:6379"}}', "jobs.ray is set but jobs.runner is 'local'"),
+        ('{runner: ray, ray: {address: "h:6379", resources: {post_training: {num_gpus: -1}}}}', "num_gpus"),
+        ("{runner: kubernetes}", "jobs.runner"),
+    ],
+)
+def test_runner_settings_errors_name_the_field(jobs: str, message: str) -> None:
+    text = f"version: 1\ndistribution: x\napis: []\njobs: {jobs}\n"
+    with pytest.raises(ConfigError) as info:
+        parse_run_config(text, "run.yaml", Catalog(), {})
+    assert message in info.value.render()
