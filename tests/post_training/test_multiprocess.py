@@ -156,22 +156,39 @@ def completed(status: Any) -> bool:
     return status.status == "completed"
 
 
-def test_two_processes_train_like_one(one_process: Any, two_processes: Any) -> None:
-    runs = []
-    for server, client in (one_process, two_processes):  # one after the other: 2 cores
-        job_uuid = start_job(client, steps=2)
-        status = wait_for(client, job_uuid, completed)
-        checkpoint = client.alpha.post_training.job.artifacts(job_uuid=job_uuid).checkpoints[-1]
-        runs.append((status.to_dict()["progress"], job_log(server, job_uuid), checkpoint))
-    (single, single_log, single_checkpoint), (multi, multi_log, multi_checkpoint) = runs
-    single_losses, multi_losses = step_losses(single_log), step_losses(multi_log)
+def train(stack: tuple[RunningServer, LlamaStackClient]) -> tuple[dict[str, Any], list[str], Any]:
+    """The 2-step LoRA job through ``stack``: its final progress, its log lines, its checkpoint."""
+    server, client = stack
+    job_uuid = start_job(client, steps=2)
+    status = wait_for(client, job_uuid, completed)
+    checkpoint = client.alpha.post_training.job.artifacts(job_uuid=job_uuid).checkpoints[-1]
+    return status.to_dict()["progress"], job_log(server, job_uuid), checkpoint
 
+
+# One job per fixture, so that each test's time limit covers one training run (2 loaded cores).
+@pytest.fixture(scope="module")
+def single_run(one_process: Any) -> tuple[dict[str, Any], list[str], Any]:
+    return train(one_process)
+
+
+@pytest.fixture(scope="module")
+def multi_run(two_processes: Any) -> tuple[dict[str, Any], list[str], Any]:
+    return train(two_processes)
+
+
+def test_one_process_reference_run(single_run: Any) -> None:
+    single, single_log, _ = single_run
     assert single["resources"]["processes"] == 1 and single["resources"]["parallelism"] == "none"
+    assert len(step_losses(single_log)) == single["step"] == 2
+
+
+def test_two_processes_train_like_one(single_run: Any, multi_run: Any) -> None:
+    (single, single_log, single_checkpoint), (multi, multi_log, multi_checkpoint) = single_run, multi_run
+    single_losses, multi_losses = step_losses(single_log), step_losses(multi_log)
     assert multi["resources"]["processes"] == 2 and multi["resources"]["parallelism"] == "ddp"
     assert multi["resources"]["torch_threads"] == 1  # 2 configured threads shared by 2 workers
     assert "training: 2 steps, 1 epoch(s) on cpu, 2 processes, MULTI_CPU" in multi_log  # accelerate's DDP on CPU
     assert multi["step"] == single["step"] == multi["total_steps"] == 2
-    assert len(single_losses) == 2
     assert np.allclose(multi_losses, single_losses, rtol=0, atol=LOSS_TOLERANCE), (single_losses, multi_losses)
     single_metrics, multi_metrics = single_checkpoint.training_metrics, multi_checkpoint.training_metrics
     assert single_metrics and multi_metrics

@@ -16,7 +16,7 @@ from pathlib import Path
 from tests.support.server import free_port
 
 START_TIMEOUT_S = 240.0  # ~3.5 s on an idle machine, up to a minute on a loaded one
-STOP_GRACE_S = 10.0
+STOP_GRACE_S = 5.0
 WORKER_PORTS = range(10002, 20000)  # Ray's default worker ports: the cluster's own must lie outside
 
 

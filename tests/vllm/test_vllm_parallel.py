@@ -12,7 +12,6 @@ and a 2-stage pipeline loads, then dies on its first step (checked by hand, 5 mi
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -80,8 +79,10 @@ one_numa_node = pytest.mark.skipif(numa_nodes() > 1, reason="this machine has NU
 
 
 @pytest.fixture(scope="module")
-def refused_stack(smollm2_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    config = {"model": str(smollm2_dir), "served_model_name": MODEL, "dtype": "float32", "tensor_parallel_size": 2}
+def refused_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    # The check comes before vLLM reads the model, so an empty directory stands in for one.
+    model = tmp_path_factory.mktemp("model-never-read")
+    config = {"model": str(model), "served_model_name": MODEL, "dtype": "float32", "tensor_parallel_size": 2}
     run_yaml = f"""version: 1
 distribution: vllm-parallel-test
 apis: [inference]

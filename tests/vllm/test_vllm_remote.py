@@ -9,7 +9,7 @@ import httpx
 import openai
 import pytest
 
-from tests.support.server import RunningServer, run_server
+from tests.support.server import RunningServer, free_port, run_server
 from tests.vllm.backend import VLLMServer, requires_vllm_venv, vllm_server
 
 pytestmark = [pytest.mark.slow, requires_vllm_venv]
@@ -105,3 +105,33 @@ def test_json_schema_response_format_is_followed(client: openai.OpenAI) -> None:
     data = json.loads(reply.choices[0].message.content or "")
     assert set(data) == {"city", "country"}
     assert all(isinstance(value, str) for value in data.values())
+
+
+def test_a_dead_replica_beside_vllm_is_left_out(backend: VLLMServer, tmp_path: Path) -> None:
+    """`urls` with vLLM and a port nobody listens on: every request is answered by vLLM."""
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    config = f"""version: 1
+distribution: vllm-replicas-test
+apis: [inference]
+providers:
+  inference:
+    - provider_id: vllm
+      provider_type: remote::vllm
+      config: {{urls: [{dead}, {backend.base_url}], max_retries: 0}}
+"""
+    with run_server(config, tmp_path / "stack") as server:
+        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="none", max_retries=0, timeout=120)
+        assert MODEL in {model.id for model in client.models.list()}
+        for stream in (False, True, False):
+            reply = client.chat.completions.create(
+                model=MODEL, messages=MESSAGES, max_tokens=8, temperature=0, stream=stream
+            )
+            text = (
+                "".join(chunk.choices[0].delta.content or "" for chunk in reply if chunk.choices)
+                if stream
+                else reply.choices[0].message.content or ""
+            )
+            assert "paris" in text.lower()
+        health = httpx.get(f"{server.base_url}/v1/providers/vllm", timeout=60).json()["health"]
+        assert health["status"] == "OK"
+        assert "1 of 2 replicas up" in health["message"] and f"{dead} down since" in health["message"]

@@ -73,14 +73,13 @@ class TransformersReward:
                 self._workers[path] = ModelWorker(path.name, self.config.max_queued_requests)
             worker = self._workers[path]
             if path not in self._scorers:
-                if self._device is None:
-                    self._device = resolve_device(self.config.device, self.config.dtype)
-                device, dtype = self._device
 
-                def load() -> "RewardScorer":
+                def load() -> "RewardScorer":  # on the worker thread: importing torch takes seconds
                     from plugstack_reward.scorer import RewardScorer
 
-                    return RewardScorer(path, self.config, device, dtype)
+                    if self._device is None:
+                        self._device = resolve_device(self.config.device, self.config.dtype)
+                    return RewardScorer(path, self.config, *self._device)
 
                 self._scorers[path] = await worker.call(load)
             return worker, self._scorers[path]
