@@ -4,6 +4,8 @@ stops mid-job leaves it running there and the next one adopts it. Then the same 
 real server: a LoRA job survives a server restart and completes with its checkpoints."""
 
 import asyncio
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -25,7 +27,7 @@ from tests.post_training.conftest import secret_rows
 from tests.post_training.test_server import register_rows, sft, training_config, wait_for
 from tests.support.models import smollm2_gguf
 from tests.support.ray_cluster import RayCluster, ray_cluster
-from tests.support.server import run_server
+from tests.support.server import free_port, run_server
 
 pytest.importorskip("ray", reason="needs plugstack[ray]")
 
@@ -207,3 +209,20 @@ def test_runner_settings_errors_name_the_field(jobs: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_run_config(text, "run.yaml", Catalog(), {})
     assert message in info.value.render()
+
+
+def test_unreachable_cluster_is_one_clear_line(tmp_path: Path) -> None:
+    """`plugstack run` checks the cluster's address before serving: exit 3 and one line, no traceback."""
+    port = free_port()  # nothing listens there
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "version: 1\ndistribution: x\napis: []\n"
+        f'jobs: {{runner: ray, ray: {{address: "127.0.0.1:{port}"}}}}\n'
+        f"storage: {{state_dir: {tmp_path / 'state'}}}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "plugstack.cli", "run", str(config)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 3, result.stderr
+    assert f"the Ray cluster at 127.0.0.1:{port} (jobs.ray.address) is unreachable" in result.stderr
+    assert "Traceback" not in result.stderr

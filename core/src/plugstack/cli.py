@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from plugstack import __version__
 
 EXIT_CONFIG_ERROR = 2
-EXIT_STORAGE_UNAVAILABLE = 3
+EXIT_BACKEND_UNAVAILABLE = 3  # the database or the Ray cluster run.yaml names cannot be reached
 
 
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
@@ -96,7 +96,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         asyncio.run(check_reachable(loaded.config.storage))
     except StorageUnavailableError as exc:
         print(f"plugstack: {exc}", file=sys.stderr)
-        return EXIT_STORAGE_UNAVAILABLE
+        return EXIT_BACKEND_UNAVAILABLE
+    jobs = loaded.config.jobs
+    if jobs.runner == "ray" and jobs.ray:
+        from plugstack.jobs.ray_runner import RayUnavailableError, check_reachable
+
+        try:
+            check_reachable(jobs.ray)
+        except RayUnavailableError as exc:
+            print(f"plugstack: {exc}", file=sys.stderr)
+            return EXIT_BACKEND_UNAVAILABLE
     import faulthandler
 
     import uvicorn

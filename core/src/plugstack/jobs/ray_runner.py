@@ -12,9 +12,11 @@ picks up where the table left off. Cancel stops the child's process group, then 
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +32,26 @@ KILL_GRACE_S = 3.0
 CALL_TIMEOUT_S = 30.0  # one poll of an actor; a slower answer is retried on the next poll
 STOP_MARGIN_S = 5.0  # past the child's grace period, the actor is killed anyway (e.g. one still waiting for resources)
 INSTALL_HINT = "jobs.runner 'ray' needs the ray package: pip install 'plugstack[ray]'"
+
+
+class RayUnavailableError(RuntimeError):
+    """The configured cluster cannot be used; the message names the setting and says why."""
+
+
+def check_reachable(config: RayRunnerConfig, timeout_s: float = 5.0) -> None:
+    """Before the server starts: ray installed and the cluster's address answering, so a typo
+    is one clear line rather than a traceback from ``ray.init`` during start-up."""
+    if importlib.util.find_spec("ray") is None:
+        raise RayUnavailableError(INSTALL_HINT)
+    host, _, port = config.address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise RayUnavailableError(f"jobs.ray.address {config.address!r} is not 'host:port'")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise RayUnavailableError(
+            f"the Ray cluster at {config.address} (jobs.ray.address) is unreachable: {exc.strerror or exc}"
+        ) from None
 
 
 class RayReports(BaseModel):
