@@ -25,7 +25,7 @@ def test_starter_routes_sources_to_its_two_providers(tmp_path: Path, data_dir: P
             dataset = client.datasets.register(purpose="eval/question-answer", source=source, dataset_id=dataset_id)
             assert dataset.provider_id == "localfs"
             assert client.datasets.iterrows(dataset_id, start_index=20).data == QA_ROWS[20:]
-        local_hub = tmp_path / "hub-dir"
+        local_hub = beside_state / "hub-dir"  # local directories, too, only under the allowed dirs
         local_hub.mkdir()
         (local_hub / "train.jsonl").write_bytes((data_dir / "qa.jsonl").read_bytes())
         hub = {"type": "uri", "uri": f"huggingface://{local_hub}?split=train"}

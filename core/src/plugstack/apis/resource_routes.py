@@ -11,6 +11,11 @@ from fastapi import APIRouter, Path, Response
 from plugstack.registry.resources import Resource
 from plugstack.registry.routing import RoutingTable
 
+# Stored with a resource but never sent: the published clients' types do not know the owner,
+# and who owns what is the access policy's business, not every reader's.
+INTERNAL_FIELDS = {"owner"}
+LIST_INTERNAL_FIELDS = {"data": {"__all__": INTERNAL_FIELDS}}
+
 if TYPE_CHECKING:
     from plugstack.apis.declaration import ResourceApi
 
@@ -43,6 +48,7 @@ def create_resource_router(api: "ResourceApi", table: RoutingTable) -> APIRouter
         list_resources,
         methods=["GET"],
         response_model=list_response,
+        response_model_exclude=LIST_INTERNAL_FIELDS,
         summary=f"List {noun}s",
         operation_id=f"list_{name}s",
     )
@@ -51,6 +57,7 @@ def create_resource_router(api: "ResourceApi", table: RoutingTable) -> APIRouter
         register,
         methods=["POST"],
         response_model=kind.resource_class,
+        response_model_exclude=INTERNAL_FIELDS,
         summary=f"Register a {noun}",
         operation_id=f"register_{name}",
     )
@@ -59,6 +66,7 @@ def create_resource_router(api: "ResourceApi", table: RoutingTable) -> APIRouter
         get,
         methods=["GET"],
         response_model=kind.resource_class,
+        response_model_exclude=INTERNAL_FIELDS,
         summary=f"Get a {noun}",
         operation_id=f"get_{name}",
     )
