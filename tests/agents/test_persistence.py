@@ -86,7 +86,11 @@ def test_a_turn_cut_off_by_a_killed_server_ends_failed(tmp_path: Path) -> None:
         path = f"/v1alpha/agents/{agent}/session/{session}/turn"
         body = {"messages": [{"role": "user", "content": "go on"}], "stream": True}
         with httpx.Client(base_url=server.base_url, timeout=60) as http, http.stream("POST", path, json=body) as stream:
-            for line in stream.iter_lines():
+            # Keep the iterator: a for loop over a bare ``stream.iter_lines()`` drops it at the
+            # break, and httpcore then closes the connection, so the server could record a
+            # client disconnect before the kill lands.
+            lines = stream.iter_lines()
+            for line in lines:
                 if '"step_progress"' in line:
                     break
             server.stop(signal.SIGKILL)
