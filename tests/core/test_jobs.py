@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from plugstack.access.principal import Principal
 from plugstack.errors import ConflictError, NotFoundError
 from plugstack.jobs.manager import JobManager, TaskReporter
 from plugstack.jobs.models import JobStatus
@@ -154,3 +155,24 @@ async def test_in_process_task_failure_and_cancel(db: StorageBackend) -> None:
     job = await manager.submit_task("eval", slow, {})
     await asyncio.sleep(0.05)
     assert (await manager.cancel(job.id)).status == JobStatus.cancelled
+
+
+async def test_a_call_back_job_gets_the_stack_url_which_the_job_table_never_keeps(db: StorageBackend) -> None:
+    manager = await _manager(db)
+    manager.stack_url = "http://stack.internal:8321"
+    job = await manager.submit("test", "tests.support.job_kinds:stack_address", {"n": 1}, call_back=True)
+    done = await manager.wait(job.id, timeout=60)
+    assert done.result == {"url": "http://stack.internal:8321", "has_token": False}  # auth off: no token
+    assert done.params == {"n": 1}
+
+
+async def test_a_job_token_stands_for_its_submitter_until_the_job_ends(db: StorageBackend) -> None:
+    manager = await _manager(db)
+    job = await manager.submit("test", PRIMES, {"limit": 200_000, "out_dir": "/nonexistent", "delay_per_chunk": 0.2})
+    token = await manager.tokens.issue(job.id, Principal(principal="alice", attributes={"teams": ["ml"]}))
+    assert await manager.tokens.principal(token) == Principal(principal="alice", attributes={"teams": ["ml"]})
+    assert await manager.tokens.principal(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert await manager.tokens.principal(f"psj.{job.id}.") is None
+    assert await manager.tokens.principal("psj.no-such-job.secret") is None
+    await manager.cancel(job.id)
+    assert await manager.tokens.principal(token) is None  # ended: worth nothing any more

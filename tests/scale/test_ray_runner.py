@@ -1,7 +1,9 @@
 """Jobs on a real local Ray cluster (`jobs.runner: ray`): a job runs as a detached actor with its
 progress, logs and artifacts in the job table; cancel stops it on the cluster; a server that
 stops mid-job leaves it running there and the next one adopts it. Then the same through the
-real server: a LoRA job survives a server restart and completes with its checkpoints."""
+real server: a LoRA job survives a server restart, completes with its checkpoints and its model
+is served; an eval job on the cluster generates through the stack's API (with auth on, as its
+submitter) and survives a server restart at the same address."""
 
 import asyncio
 import subprocess
@@ -24,7 +26,7 @@ from plugstack.jobs.ray_runner import RayRunner
 from plugstack.plugins import Catalog
 from plugstack.storage.backends import StorageBackend, open_backend
 from tests.post_training.conftest import secret_rows
-from tests.post_training.test_server import register_rows, sft, training_config, wait_for
+from tests.post_training.test_server import register_rows, served, sft, training_config, wait_for
 from tests.support.models import smollm2_gguf
 from tests.support.ray_cluster import RayCluster, ray_cluster
 from tests.support.server import free_port, run_server
@@ -125,11 +127,15 @@ async def test_a_server_stopping_mid_job_leaves_it_running_and_the_next_adopts_i
 
 
 def _ray_stack(base_cache: Path, cluster: RayCluster) -> str:
-    """The leanest stack that trains: datasets and post-training (on SmolLM2's GGUF file)."""
+    """The leanest stack that trains (on SmolLM2's GGUF file) and serves what it trained."""
     return f"""version: 1
 distribution: ray-jobs-test
-apis: [datasetio, post_training]
+apis: [inference, datasetio, post_training]
 providers:
+  inference:
+    - provider_id: transformers
+      provider_type: inline::transformers
+      config: {{default_max_tokens: 8, num_threads: 2}}
   datasetio:
     - provider_id: localfs
       provider_type: inline::localfs
@@ -170,8 +176,14 @@ def test_a_lora_job_on_ray_survives_a_server_restart(
         _wait_for_logs(first.base_url, job_uuid)  # started: the server stops mid-job
     with run_server(config, home / "state", timeout=300) as second:
         client = LlamaStackClient(base_url=second.base_url, max_retries=0, timeout=120)
-        status = wait_for(client, job_uuid, lambda s: s.status == "completed", JOB_TIMEOUT_S)
+        status = wait_for(client, job_uuid, served, JOB_TIMEOUT_S)
         assert status.to_dict()["progress"]["step"] == 2
+        # the adopting server serves what the job trained, as the submitting one would have
+        assert status.to_dict()["served_model"]["state"] == "served"
+        reply = client.chat.completions.create(
+            model=f"ft:{job_uuid}", messages=[{"role": "user", "content": "hi"}], max_tokens=4
+        )
+        assert reply.choices[0].message.content
         checkpoints = client.alpha.post_training.job.artifacts(job_uuid=job_uuid).checkpoints
         assert [c.epoch for c in checkpoints] == [1, 2]
         assert all((Path(c.path) / "adapter_model.safetensors").is_file() for c in checkpoints)
@@ -226,3 +238,94 @@ def test_unreachable_cluster_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 3, result.stderr
     assert f"the Ray cluster at 127.0.0.1:{port} (jobs.ray.address) is unreachable" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+EVAL_ROWS = [{"question": f"What is {i} + {i}? Reply with the number only.", "answer": str(2 * i)} for i in range(16)]
+EVAL_KEY = "ray-eval-key"
+
+
+def _eval_stack(cluster: RayCluster) -> str:
+    return f"""version: 1
+distribution: ray-eval-test
+apis: [inference, datasetio, scoring, eval]
+providers:
+  inference:
+    - provider_id: llama-cpp
+      provider_type: inline::llama-cpp
+      config:
+        n_ctx: 1024
+        models: [{{model_id: smol, gguf: "{smollm2_gguf()}"}}]
+  datasetio:
+    - provider_id: localfs
+      provider_type: inline::localfs
+      config: {{uri_schemes: [data], inline_rows: true}}
+  scoring:
+    - provider_id: basic
+      provider_type: inline::basic
+  eval:
+    - provider_id: meta-reference
+      provider_type: inline::meta-reference
+      config: {{max_concurrency: 1}}
+registered_resources:
+  models: [{{model_id: smol, provider_id: llama-cpp, provider_model_id: smol}}]
+server:
+  auth:
+    api_keys: [{{key: {EVAL_KEY}, principal: alice}}]
+jobs:
+  runner: ray
+  ray:
+    address: "{cluster.address}"
+    resources:
+      eval: {{num_cpus: 0.5}}
+"""
+
+
+@pytest.mark.slow
+def test_an_eval_job_on_ray_calls_the_stack_and_survives_a_restart(
+    cluster: RayCluster, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    home = tmp_path_factory.mktemp("ray-eval")
+    config, port = _eval_stack(cluster), free_port()
+    auth = {"Authorization": f"Bearer {EVAL_KEY}"}
+    candidate = {
+        "type": "model",
+        "model": "smol",
+        "sampling_params": {"strategy": {"type": "greedy"}, "max_tokens": 24},
+    }
+    with (
+        run_server(config, home / "state", port=port, timeout=300) as first,
+        httpx.Client(base_url=first.base_url, headers=auth, timeout=120) as http,
+    ):
+        source = {"type": "rows", "rows": EVAL_ROWS}
+        body = {"purpose": "eval/question-answer", "source": source, "dataset_id": "sums"}
+        http.post("/v1beta/datasets", json=body).raise_for_status()
+        bench = {"benchmark_id": "sums", "dataset_id": "sums", "scoring_functions": ["basic::subset_of"]}
+        http.post("/v1alpha/eval/benchmarks", json=bench).raise_for_status()
+        job = http.post("/v1alpha/eval/benchmarks/sums/jobs", json={"benchmark_config": {"eval_candidate": candidate}})
+        assert job.status_code == 200, job.text
+        job_id = job.json()["job_id"]
+        path = f"/v1alpha/eval/benchmarks/sums/jobs/{job_id}"
+        deadline = time.monotonic() + JOB_TIMEOUT_S
+        while not ((progress := http.get(path).json().get("progress")) and progress["rows_done"] >= 2):
+            assert time.monotonic() < deadline, "the eval job made no progress on the cluster"
+            time.sleep(0.2)
+        assert progress["rows_done"] < len(EVAL_ROWS)  # the server stops mid-job
+        # a made-up job token is refused like any other bad key
+        forged = httpx.get(f"{first.base_url}{path}", headers={"Authorization": f"Bearer psj.{job_id}.forged"})
+        assert forged.status_code == 401
+
+    with (
+        run_server(config, home / "state", port=port, timeout=300) as second,
+        httpx.Client(base_url=second.base_url, headers=auth, timeout=120) as http,
+    ):
+        deadline = time.monotonic() + JOB_TIMEOUT_S
+        while (status := http.get(path).json())["status"] not in ("completed", "failed", "cancelled"):
+            assert time.monotonic() < deadline, f"the adopted eval job did not finish: {status}"
+            time.sleep(0.5)
+        assert status["status"] == "completed", status
+        result = http.get(f"{path}/result").json()
+        assert len(result["generations"]) == len(EVAL_ROWS)
+        assert all(g["generated_answer"] for g in result["generations"])
+        score = result["scores"]["basic::subset_of"]
+        assert len(score["score_rows"]) == len(EVAL_ROWS)
+        assert score["aggregated_results"]["accuracy"]["num_total"] == len(EVAL_ROWS)

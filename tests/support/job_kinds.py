@@ -36,3 +36,8 @@ def crash(params: dict[str, Any], reporter: JobReporter) -> None:
     import os
 
     os._exit(7)
+
+
+def stack_address(params: dict[str, Any], reporter: JobReporter) -> dict[str, Any]:
+    """What a call-back job is told about the stack (its URL; its token stays out of the result)."""
+    return {"url": params["stack"]["url"], "has_token": params["stack"]["token"] is not None}

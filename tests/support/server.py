@@ -5,13 +5,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from tests.support.processes import stop, wait_healthy
 
 # A stack that loads an embedding model starts in seconds on a quiet machine but can take minutes
 # on a loaded one; a server that never comes up still fails, only later.
@@ -34,13 +33,7 @@ class RunningServer:
         return self.log_path.read_text(errors="replace")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process, sig)
 
 
 @contextmanager
@@ -50,17 +43,19 @@ def run_server(
     env: dict[str, str] | None = None,
     timeout: float = START_TIMEOUT_S,
     python: str | Path | None = None,
+    port: int | None = None,
 ) -> Iterator[RunningServer]:
     """Serve ``config`` (a distribution name, a run.yaml path, or YAML text) until the block ends.
 
     ``python`` is the interpreter that runs the server (default this one's), e.g. another venv's
-    where plugstack is installed with engines that do not fit this one."""
+    where plugstack is installed with engines that do not fit this one. ``port``: a fixed one, for a
+    server restarted at the same address (default a free one)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     if isinstance(config, str) and "\n" in config:
         path = state_dir / "run.yaml"
         path.write_text(config)
         config = path
-    port = free_port()
+    port = port or free_port()
     log_path = state_dir / f"server-{port}.log"
     process_env = {**os.environ, "PLUGSTACK_STATE_DIR": str(state_dir), **(env or {})}
     interpreter = str(python or sys.executable)
@@ -69,22 +64,7 @@ def run_server(
         process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=process_env, text=True)
     server = RunningServer(f"http://127.0.0.1:{port}", process, log_path)
     try:
-        _wait_healthy(server, timeout)
+        wait_healthy(process, f"{server.base_url}/v1/health", "server", log_path, timeout, interval=0.05)
         yield server
     finally:
         server.stop()
-
-
-def _wait_healthy(server: RunningServer, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"server exited with {server.process.returncode}:\n{server.log()}")
-        try:
-            if httpx.get(f"{server.base_url}/v1/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    server.stop()
-    raise RuntimeError(f"server not healthy after {timeout} s:\n{server.log()}")

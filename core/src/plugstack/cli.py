@@ -118,8 +118,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from plugstack.server.app import create_app
 
     server = loaded.config.server
-    host = args.host or server.host
-    port = args.port or server.port
+    host = server.host = args.host or server.host  # the stack reads its own address (jobs call it back)
+    port = server.port = args.port or server.port
     scheme = "https" if server.tls else "http"
     print(f"plugstack {__version__}: serving {loaded.config.distribution} on {scheme}://{host}:{port}", file=sys.stderr)
     uvicorn.run(

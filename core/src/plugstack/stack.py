@@ -7,6 +7,7 @@ unhealthy with the reason: the stack still starts and serves everything else.
 
 import logging
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from plugstack.access.principal import STACK_ACCESS, StackAccess
 from plugstack.apis.declaration import ApiDeclaration, get_declaration
 from plugstack.apis.names import Api
 from plugstack.config.load import LoadedConfig, dependency_order
+from plugstack.config.schema import RunConfig
 from plugstack.jobs.manager import JobManager
 from plugstack.jobs.ray_runner import RayRunner
 from plugstack.plugins import Catalog
@@ -73,12 +75,22 @@ def _state_dir(loaded: LoadedConfig) -> Path:
     return path
 
 
+def _stack_url(config: RunConfig) -> str:
+    """Where jobs call the stack back: the configured URL, else the address this server binds."""
+    if config.jobs.ray and config.jobs.ray.stack_url:
+        return config.jobs.ray.stack_url.rstrip("/")
+    server = config.server
+    host = socket.gethostname() if server.host in ("0.0.0.0", "::", "") else server.host
+    host = f"[{host}]" if ":" in host else host
+    return f"{'https' if server.tls else 'http'}://{host}:{server.port}"
+
+
 async def build_stack(loaded: LoadedConfig, catalog: Catalog) -> Stack:
     config = loaded.config
     state_dir = _state_dir(loaded)
     backends = await open_backends(config.storage, state_dir)
     ray = RayRunner(config.jobs.ray) if config.jobs.runner == "ray" and config.jobs.ray else None
-    jobs = JobManager(backends[config.storage.jobs], ray=ray)
+    jobs = JobManager(backends[config.storage.jobs], ray=ray, stack_url=_stack_url(config))
     await jobs.initialize()
     resource_store = ResourceStore(NamespacedKV(backends[config.storage.registry], "registry"))
     tables: dict[str, RoutingTable] = {}

@@ -97,7 +97,13 @@ class RayRunnerConfig(StrictModel):
     )
     default_resources: JobResources = Field(default_factory=JobResources, description="for kinds not in resources")
     resources: dict[str, JobResources] = Field(
-        default_factory=dict, description="by job kind ('post_training', ...): what each job asks for"
+        default_factory=dict, description="by job kind ('post_training', 'eval', ...): what each job asks for"
+    )
+    stack_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="where jobs on the cluster reach the stack's HTTP API (eval jobs generate through it): "
+        "the load balancer in front of several servers; default this server's own address",
     )
 
 

@@ -1,7 +1,8 @@
 """Entry point of a job's child process: ``python -m plugstack.jobs.child``.
 
-Reads ``{"target": "module:function", "job_id": ..., "params": {...}}`` on stdin, calls
-``function(params, reporter)`` and reports over the original stdout as JSON lines. Anything
+Reads ``{"target": "module:function", "job_id": ..., "params": {...}, "secrets": {...}}`` on
+stdin, calls ``function(params | secrets, reporter)`` (secrets, such as a job token, travel
+only this way: the job table keeps the params alone) and reports over the original stdout as JSON lines. Anything
 the work prints (its own stdout included) goes to stderr, which the parent keeps as log lines.
 """
 
@@ -49,7 +50,7 @@ def main() -> int:
     try:
         module_name, _, function_name = request["target"].partition(":")
         function = getattr(import_module(module_name), function_name)
-        result = function(request["params"], reporter)
+        result = function({**request["params"], **request.get("secrets", {})}, reporter)
     except Exception as exc:  # noqa: BLE001 - report any failure to the parent, then exit non-zero
         traceback.print_exc()
         reporter._send({"type": "error", "error": f"{type(exc).__name__}: {exc}"})

@@ -15,7 +15,9 @@ at start-up and then periodically; their progress, artifacts and logs stay reada
 With a Ray runner (``jobs.runner: ray``) child-process jobs run on the cluster instead
 (``ray_runner``): the manager polls each job's actor for the child's reports. Such a job
 outlives its server: a server that finds it orphaned but still running on the cluster adopts
-it (the restarted server, or another one sharing the table) instead of failing it.
+it (the restarted server, or another one sharing the table) instead of failing it. A job that
+calls the stack back over HTTP (``submit(..., call_back=True)``: an eval on the cluster) gets the
+stack's URL and, with auth on, a job token for its submitter (``tokens``).
 """
 
 import asyncio
@@ -33,10 +35,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from plugstack.access import ownership
+from plugstack.access.principal import current_caller
 from plugstack.errors import ConflictError, NotFoundError
 from plugstack.jobs.child import output_line
 from plugstack.jobs.models import Job, JobLogLine, JobStatus
 from plugstack.jobs.ray_runner import RayJobLost, RayRunner
+from plugstack.jobs.tokens import JobTokens
 from plugstack.storage.sql import ColumnType, SqlStore
 
 log = logging.getLogger(__name__)
@@ -67,9 +71,14 @@ class JobManager:
         heartbeat_s: float = HEARTBEAT_S,
         stale_after_s: float = STALE_AFTER_S,
         ray: RayRunner | None = None,
+        stack_url: str | None = None,
     ) -> None:
         self._store = store
         self._ray = ray
+        self.stack_url = stack_url  # where a job calls the stack back (call_back=True)
+        self.tokens = JobTokens(store)
+        self._adoption_hooks: dict[str, list[Callable[[Job], None]]] = {}
+        self._adopted: dict[str, Job] = {}
         self._on_ray: set[str] = set()  # jobs this manager follows on the Ray cluster
         self.runner_id = uuid.uuid4().hex
         self._heartbeat_s = heartbeat_s
@@ -121,17 +130,41 @@ class JobManager:
             RUNNERS_TABLE, {"id": self.runner_id, "host": HOST, "pid": os.getpid(), "heartbeat_at": time.time()}
         )
         _LIVE_RUNNERS.add(self.runner_id)
+        await self.tokens.initialize()
         if self._ray is not None:
             await self._ray.connect()
         await self._fail_orphans()
         self._watcher = asyncio.create_task(self._watch())
 
-    async def submit(self, kind: str, target: str, params: dict[str, Any], job_id: str | None = None) -> Job:
-        """Queue ``target`` ("module:function") to run in a child process; returns at once."""
+    @property
+    def on_cluster(self) -> bool:
+        """Whether child-process jobs run on a Ray cluster rather than beside the server."""
+        return self._ray is not None
+
+    async def submit(
+        self, kind: str, target: str, params: dict[str, Any], job_id: str | None = None, call_back: bool = False
+    ) -> Job:
+        """Queue ``target`` ("module:function") to run in a child process; returns at once.
+
+        ``call_back``: the function's params also get ``stack`` = ``{"url", "token"}`` to call the
+        stack's HTTP API with (the token is None with auth off); it is never stored with the job."""
         job = await self._create(kind, params, job_id)
-        run = self._run_on_ray(job.id, kind, target, params) if self._ray else self._run(job.id, target, params)
+        request: dict[str, Any] = {"target": target, "job_id": job.id, "params": params}
+        if call_back:
+            caller = current_caller()
+            token = await self.tokens.issue(job.id, caller.principal) if caller else None
+            request["secrets"] = {"stack": {"url": self.stack_url, "token": token}}
+        run = self._run_on_ray(job.id, kind, request) if self._ray else self._run(job.id, request)
         self._tasks[job.id] = asyncio.create_task(run)
         return job
+
+    def on_adopted(self, kind: str, hook: Callable[[Job], None]) -> None:
+        """Call ``hook`` with each job of ``kind`` this manager adopts from a server that is gone
+        (a provider picks up what it did when the job ends), those adopted already included."""
+        self._adoption_hooks.setdefault(kind, []).append(hook)
+        for job in self._adopted.values():
+            if job.kind == kind:
+                hook(job)
 
     async def submit_task(
         self,
@@ -291,6 +324,10 @@ class JobManager:
         log.info("adopted job %s, still running on the Ray cluster", job_id)
         self._on_ray.add(job_id)
         self._tasks[job_id] = asyncio.create_task(self._follow_on_ray(job_id, recorded))
+        job = _from_row(row)
+        self._adopted[job_id] = job
+        for hook in self._adoption_hooks.get(job.kind, []):
+            hook(job)
         return True
 
     async def wait(self, job_id: str, timeout: float | None = None) -> Job:
@@ -331,7 +368,7 @@ class JobManager:
             return
         await self._finish(job_id, JobStatus.completed, result=result)
 
-    async def _run(self, job_id: str, target: str, params: dict[str, Any]) -> None:
+    async def _run(self, job_id: str, request: dict[str, Any]) -> None:
         async with self._slots:
             if job_id in self._cancelling:
                 return
@@ -350,7 +387,7 @@ class JobManager:
                 JOBS_TABLE, {"status": JobStatus.in_progress.value, "started_at": _now().isoformat()}, {"id": job_id}
             )
             assert process.stdin and process.stdout and process.stderr
-            process.stdin.write(json.dumps({"target": target, "job_id": job_id, "params": params}).encode())
+            process.stdin.write(json.dumps(request).encode())
             process.stdin.close()
             outcome: dict[str, Any] = {}
             await asyncio.gather(
@@ -371,11 +408,11 @@ class JobManager:
             error = outcome.get("error") or f"the job process exited with code {code}"
             await self._finish(job_id, JobStatus.failed, error=error)
 
-    async def _run_on_ray(self, job_id: str, kind: str, target: str, params: dict[str, Any]) -> None:
+    async def _run_on_ray(self, job_id: str, kind: str, request: dict[str, Any]) -> None:
         assert self._ray is not None
         self._on_ray.add(job_id)
         try:
-            await self._ray.start(job_id, kind, {"target": target, "job_id": job_id, "params": params})
+            await self._ray.start(job_id, kind, request)
         except Exception as exc:  # noqa: BLE001 - the job fails with the reason; the server goes on
             self._on_ray.discard(job_id)
             await self._finish(job_id, JobStatus.failed, error=f"could not start on Ray: {type(exc).__name__}: {exc}")
@@ -470,7 +507,9 @@ class JobManager:
         if result is not None:
             values["result"] = result
         where = {"id": job_id} if expected is None else {"id": job_id, "status": expected.value}
-        await self._store.update(JOBS_TABLE, values, where)
+        if await self._store.update(JOBS_TABLE, values, where):
+            await self.tokens.revoke(job_id)
+        self._adopted.pop(job_id, None)
 
 
 class TaskReporter:

@@ -1,6 +1,7 @@
 """Bearer-token auth, auth-failure throttling and per-client request quotas, as one small ASGI
 middleware. With auth on it also sets the request's principal (`plugstack.access.principal`),
-which the ownership checks read.
+which the ownership checks read. A job token (`plugstack.jobs.tokens`) stands for the principal
+that submitted its job, while the job runs.
 
 It is only installed when run.yaml's server section asks for auth or a quota, so a stack
 without them pays nothing.
@@ -12,6 +13,7 @@ from collections import deque
 from plugstack.access.policy import AccessPolicy, AccessRule
 from plugstack.access.principal import CALLER, Caller, Principal
 from plugstack.config.schema import AuthConfig, QuotaConfig
+from plugstack.jobs.tokens import is_job_token
 from plugstack.server.asgi import ASGIApp, Receive, Scope, Send, header, send_error
 from plugstack.server.auth_throttle import AuthFailureThrottle
 
@@ -54,6 +56,8 @@ class GuardMiddleware:
                 await send_error(send, scope, 429, "Too Many Requests", detail, retry)
                 return
             principal = self.keys.get(token or "")
+            if principal is None and token and is_job_token(token):
+                principal = await scope["app"].state.stack.jobs.tokens.principal(token)
             if principal is None:
                 self.throttle.failed(address)
                 await send_error(

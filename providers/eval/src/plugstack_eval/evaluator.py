@@ -2,9 +2,11 @@
 
 Generation goes through the inference API (so any model of the stack is a candidate) or, for an
 agent candidate, through the agents API's loop, a few rows at a time (``max_concurrency``);
-scoring goes through the scoring API. Benchmark
-runs are jobs of the core job system: persisted with their progress, cancellable, marked
-failed with the reason when the server stops under them, their result kept in the job table.
+scoring goes through the scoring API (`plugstack_eval.evaluation`). Benchmark runs are jobs of
+the core job system: persisted with their progress, cancellable, their result kept in the job
+table. They run in the server (failed with the reason when it stops under them) or, with
+``jobs.runner: ray``, on the cluster as clients of the stack's API (`plugstack_eval.cluster_job`),
+where they outlive a server restart.
 Everything a job could fail on up front (benchmark, model, dataset, scoring functions,
 candidate kind) is checked before it is submitted, so those are a 4xx, not a failed job.
 """
@@ -12,7 +14,6 @@ candidate kind) is checked before it is submitted, so those are a 4xx, not a fai
 from collections.abc import Mapping
 from typing import Any
 
-from plugstack.apis.datasetio.models import IterRowsRequest
 from plugstack.apis.datasetio.protocol import DatasetIO
 from plugstack.apis.eval.models import (
     AgentCandidate,
@@ -27,20 +28,18 @@ from plugstack.apis.eval.models import (
     RunEvalRequest,
 )
 from plugstack.apis.inference.protocol import Inference
-from plugstack.apis.scoring import columns
-from plugstack.apis.scoring.models import Row, ScoreRequest, ScoringFnParams
+from plugstack.apis.scoring.models import ScoringFnParams
 from plugstack.apis.scoring.protocol import Scoring
 from plugstack.errors import BadRequestError, ConflictError, NotFoundError
 from plugstack.jobs.manager import JobManager, TaskReporter
 from plugstack.jobs.models import Job, JobStatus
 from plugstack.registry.routing import RoutingTable
-from plugstack_eval.agent_candidate import AgentAnswers, agent_config
-from plugstack_eval.concurrency import bounded_map
+from plugstack_eval.agent_candidate import agent_config
 from plugstack_eval.config import EvalConfig
-from plugstack_eval.generation import generate
+from plugstack_eval.evaluation import evaluate, run_benchmark
 
 JOB_KIND = "eval"
-CANDIDATE = "the eval candidate"
+CLUSTER_TARGET = "plugstack_eval.cluster_job:run"
 
 
 class MetaReferenceEval:
@@ -110,68 +109,51 @@ class MetaReferenceEval:
 
     # -- evaluation -----------------------------------------------------------------------
 
-    async def _evaluate(
-        self,
-        rows: list[Row],
-        candidate: ModelCandidate | AgentCandidate,
-        functions: dict[str, ScoringFnParams | None],
-        reporter: TaskReporter | None = None,
-    ) -> EvaluateResponse:
-        chats = [columns.input_messages(row, index, CANDIDATE) for index, row in enumerate(rows)]
-        total = len(rows)
-
-        async def progress(done: int, phase: str = "generating") -> None:
-            if reporter is not None:
-                await reporter.progress(**EvalProgress(rows_done=done, rows_total=total, phase=phase).model_dump())
-
-        await progress(0)
-        if isinstance(candidate, AgentCandidate):
-            async with AgentAnswers(self._agents, agent_config(candidate.config)) as agent:
-                answers = await bounded_map(
-                    chats, lambda _, chat: agent.answer(chat), self._config.max_concurrency, progress
-                )
-        else:
-            answers = await bounded_map(
-                chats,
-                lambda _, chat: generate(self._inference, candidate, chat),  # type: ignore[arg-type]
-                self._config.max_concurrency,
-                progress,
-            )
-        await progress(total, "scoring")
-        scored = [{**row, "generated_answer": answer} for row, answer in zip(rows, answers, strict=True)]
-        scores = await self._scoring.score(ScoreRequest(input_rows=scored, scoring_functions=functions))
-        return EvaluateResponse(generations=[{"generated_answer": answer} for answer in answers], scores=scores.results)
-
     async def evaluate_rows(self, request: EvaluateRowsRequest) -> EvaluateResponse:
         config = request.benchmark_config
         candidate, functions = self._plan(config, request.scoring_functions)
         rows = request.input_rows[: config.num_examples] if config.num_examples else request.input_rows
-        return await self._evaluate(rows, candidate, functions)
+        return await evaluate(
+            rows,
+            candidate,
+            functions,
+            inference=self._inference,
+            scoring=self._scoring,
+            agents=self._agents,
+            max_concurrency=self._config.max_concurrency,
+        )
 
     async def run_eval(self, request: RunEvalRequest) -> EvalJob:
         benchmark = self._benchmark(request.benchmark_id)
         config = request.benchmark_config
         candidate, functions = self._plan(config, benchmark.scoring_functions)
         self._tables["datasets"].get(benchmark.dataset_id)
+        params = {"benchmark_id": benchmark.identifier, "benchmark_config": config.model_dump(mode="json")}
+        if self._jobs.on_cluster and isinstance(candidate, ModelCandidate):
+            # on the Ray cluster, as a client of this stack's API (agent candidates stay here,
+            # with their sessions and tools)
+            cluster_params = {
+                **params,
+                "dataset_id": benchmark.dataset_id,
+                "scoring_functions": {fn: p.model_dump(mode="json") if p else None for fn, p in functions.items()},
+                "max_concurrency": self._config.max_concurrency,
+            }
+            return _as_eval_job(await self._jobs.submit(JOB_KIND, CLUSTER_TARGET, cluster_params, call_back=True))
 
         async def work(reporter: TaskReporter) -> dict[str, Any]:
-            page = await self._datasetio.iterrows(
-                IterRowsRequest(dataset_id=benchmark.dataset_id, limit=config.num_examples or -1)
+            return await run_benchmark(
+                benchmark.dataset_id,
+                config.num_examples,
+                candidate,
+                functions,
+                datasetio=self._datasetio,
+                inference=self._inference,
+                scoring=self._scoring,
+                agents=self._agents,
+                max_concurrency=self._config.max_concurrency,
+                reporter=reporter,
             )
-            who = (
-                f"an agent on model {agent_config(candidate.config).model!r}"
-                if isinstance(candidate, AgentCandidate)
-                else f"model {candidate.model!r}"
-            )
-            await reporter.log(
-                f"evaluating {len(page.data)} rows of dataset {benchmark.dataset_id!r} with {who}, "
-                f"{self._config.max_concurrency} at a time"
-            )
-            result = await self._evaluate(page.data, candidate, functions, reporter)
-            await reporter.log("done: " + ", ".join(f"{fn}={r.aggregated_results}" for fn, r in result.scores.items()))
-            return result.model_dump(mode="json")
 
-        params = {"benchmark_id": benchmark.identifier, "benchmark_config": config.model_dump(mode="json")}
         return _as_eval_job(await self._jobs.submit_task(JOB_KIND, work, params))
 
     # -- jobs -----------------------------------------------------------------------------

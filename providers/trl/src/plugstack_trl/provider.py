@@ -17,7 +17,7 @@ from plugstack.apis.datasetio.models import IterRowsRequest
 from plugstack.apis.ids import confine
 from plugstack.apis.models import RegisterModelRequest
 from plugstack.apis.names import Api
-from plugstack.apis.post_training.jobs import PostTrainingJobs
+from plugstack.apis.post_training.jobs import JOB_KIND, PostTrainingJobs
 from plugstack.apis.post_training.models import (
     DataConfig,
     EfficiencyConfig,
@@ -36,7 +36,7 @@ from plugstack.apis.post_training.models import (
     TrainingConfig,
 )
 from plugstack.errors import BadRequestError, ConflictError, NotFoundError, PlugstackError
-from plugstack.jobs.models import JobStatus
+from plugstack.jobs.models import Job, JobStatus
 from plugstack.spec import ProviderContext
 from plugstack_trl import data, weights
 from plugstack_trl.config import TrlConfig
@@ -65,6 +65,7 @@ class TrlPostTraining:
         self._base_cache = (config.base_model_cache or context.state_dir / "base-models").expanduser()
         self._watchers: set[asyncio.Task[None]] = set()
         self._registering: set[str] = set()
+        context.jobs.on_adopted(JOB_KIND, self._adopted)
 
     # -- starting jobs ----------------------------------------------------------------------
 
@@ -159,11 +160,20 @@ class TrlPostTraining:
             seed=self.config.seed,
         )
         job = await self._jobs.submit(job_uuid, JOB_TARGET, {"plan": plan.model_dump(mode="json"), "model": model})
+        self._watch(job_uuid, model)
+        return job
+
+    def _watch(self, job_uuid: str, model: str) -> None:
         self._registering.add(job_uuid)
         watcher = asyncio.create_task(self._serve_when_done(job_uuid, model))
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
-        return job
+
+    def _adopted(self, job: Job) -> None:
+        """A job of this provider that a server now gone started on the Ray cluster: its model is
+        served once it completes, as if submitted here."""
+        if job.params.get("provider_id") == self._context.provider_id:
+            self._watch(job.id, job.params["model"])
 
     def _parallel_plan(self, efficiency: EfficiencyConfig | None, batch_size: int) -> ParallelPlan:
         """The configured process count, with FSDP and offloading as the request's efficiency_config asks."""
