@@ -1,9 +1,12 @@
 """The `plugstack` command: exit codes, messages without tracebacks, plugin loading controls."""
 
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from plugstack.server.logs import OwnRecordsAt
 
 PLUGSTACK = [sys.executable, "-m", "plugstack.cli"]
 
@@ -108,3 +111,16 @@ def test_every_shipped_run_config_validates() -> None:
     for config in configs:
         out = run("validate", str(config), env={"VLLM_URL": ""})
         assert out.returncode == 0, f"{config}: {out.stderr}"
+
+
+def test_the_log_filter_keeps_plugstack_records_at_the_level_and_others_from_warning() -> None:
+    def passes(level: str, name: str, levelno: int) -> bool:
+        return OwnRecordsAt(level).filter(logging.LogRecord(name, levelno, __file__, 1, "m", None, None))
+
+    assert passes("info", "plugstack_batches.provider", logging.INFO)
+    assert passes("info", "plugstack.jobs.manager", logging.INFO)
+    assert not passes("info", "plugstack.jobs.manager", logging.DEBUG)
+    assert not passes("info", "httpx", logging.INFO)  # one line per request
+    assert passes("info", "httpx", logging.WARNING)
+    assert not passes("warning", "plugstack_batches.provider", logging.INFO)
+    assert passes("debug", "plugstack.stack", logging.DEBUG)

@@ -179,3 +179,8 @@ def test_registrations_survive_a_restart(markov_provider: Path, tmp_path: Path) 
     with run_server(RUN_YAML, tmp_path) as second:
         ids = {m.identifier for m in LlamaStackClient(base_url=second.base_url).models.list()}
         assert {"kept", "chain", "on-broken"} <= ids
+
+
+def test_the_server_log_shows_plugstack_records_at_info(server: RunningServer) -> None:
+    """`plugstack run` prints its own and its providers' INFO records (not only uvicorn's)."""
+    assert "plugstack.server.app: stack 'core-test' ready in" in server.log()

@@ -116,6 +116,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from plugstack.plugins import get_catalog
     from plugstack.server.app import create_app
+    from plugstack.server.logs import log_config
 
     server = loaded.config.server
     host = server.host = args.host or server.host  # the stack reads its own address (jobs call it back)
@@ -127,6 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         host=host,
         port=port,
         log_level=args.log_level,
+        log_config=log_config(args.log_level),
         ssl_certfile=server.tls.certfile if server.tls else None,
         ssl_keyfile=server.tls.keyfile if server.tls else None,
         http=server.http,

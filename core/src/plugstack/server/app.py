@@ -1,5 +1,7 @@
 """The FastAPI app. The stack is assembled in the lifespan, and every API router mounted there."""
 
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +22,8 @@ from plugstack.server.failsafe import FailsafeMiddleware
 from plugstack.server.guards import GuardMiddleware
 from plugstack.server.registry_sync import RegistrySyncMiddleware
 from plugstack.stack import Stack, build_stack
+
+log = logging.getLogger(__name__)
 
 
 def _mount(app: FastAPI, router: APIRouter, provider_types: list[str], routes: list[RouteInfo]) -> None:
@@ -45,9 +49,17 @@ def _mount_stack(app: FastAPI, stack: Stack) -> None:
 def create_app(loaded: LoadedConfig, catalog: Catalog) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        started = time.perf_counter()
         stack = await build_stack(loaded, catalog)
         app.state.stack = stack
         _mount_stack(app, stack)
+        log.info(
+            "stack %r ready in %.2f s: %d APIs, %d providers",
+            loaded.config.distribution,
+            time.perf_counter() - started,
+            len(stack.impls),
+            len(stack.handles),
+        )
         try:
             yield
         finally:
