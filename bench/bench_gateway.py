@@ -1,13 +1,26 @@
 """What plugstack's `remote::vllm` costs in front of a backend that does no work (issue 16).
 
 A zero-work OpenAI-compatible backend (tests/support/zero_backend.py) answers fixed replies, so
-everything measured on top of it is the gateway. Direct and plugstack are measured in one run,
-interleaved so drift on a shared machine hits both alike, by a lean keep-alive HTTP/1.1 client
-(raw asyncio streams, so the load generator's own CPU stays small next to a gateway's):
-sequential p50/p95/p99 and the paired median of (plugstack - direct); streamed first byte and
-end; the gateway's CPU per request (its process CPU time over a block of requests, from /proc);
-throughput with 16 concurrent clients as a share of direct; cold start (spawn to the first
-healthy answer) and idle RSS. The whole measurement runs RUNS times; the table shows medians.
+everything measured on top of it is the gateway. It runs in two flavours with the same reply
+bytes, each with its own plugstack in front:
+- ``asyncio``: a raw asyncio protocol that costs next to nothing (12-20k requests/s on two
+  cores), so the gateway's own cost shows undiluted; the top-level figures are this one's.
+- ``fastapi``: the same replies from FastAPI routes on uvicorn and uvloop, the HTTP server of a
+  vLLM replica, minus its engine. Throughput as a share of direct only means something in front
+  of a backend that costs what a real one does: next to the asyncio flavour no Python gateway
+  gets near 85 %, while issue 16's percentages (direct at 1-1.5k requests/s) imply a backend
+  like this one. Its figures are under ``fastapi_backend``, same keys.
+Direct and plugstack, for both flavours, are measured in one run, interleaved so drift on a
+shared machine hits all alike, by a lean keep-alive HTTP/1.1 client (raw asyncio streams, so
+the load generator's own CPU stays small next to a gateway's): sequential p50/p95/p99 and the
+paired median of (plugstack - direct); streamed first byte and end; the gateway's CPU per
+request (its process CPU time over a block of requests, from /proc); throughput with 16
+concurrent clients as a share of direct (``throughput_pct_of_direct`` per flavour), with the
+CPU per request the backend and the gateway spent meanwhile (on two cores, backend, gateway
+and load generator share the CPU, and that split bounds the share); cold start (spawn to the
+first healthy answer) and idle RSS. The whole measurement runs RUNS times;
+the table shows medians. ``BENCH_GATEWAY_QUICK=1`` runs once with a quarter of the requests:
+a check that it works, not figures to quote.
 A last section times the HTTP clients a gateway could use for its backend hop; the gateway's
 CPU is also given in units of one bare aiohttp request's, a ratio that varies far less with
 the load of a shared machine than milliseconds do.
@@ -29,13 +42,15 @@ from typing import Any
 import httpx
 
 from tests.support.server import free_port, run_server
-from tests.support.zero_backend import MODEL, zero_backend
+from tests.support.zero_backend import MODEL, Flavour, zero_backend
 
-RUNS = 2
-SEQUENTIAL, STREAMED = 400, 200
-CLIENTS, PER_CLIENT = 16, 50
+QUICK = os.environ.get("BENCH_GATEWAY_QUICK") == "1"
+RUNS = 1 if QUICK else 2
+SEQUENTIAL, STREAMED = (100, 50) if QUICK else (400, 200)
+CLIENTS, PER_CLIENT = 16, 12 if QUICK else 50
 WARMUP = 50
-COLD_STARTS = 3
+COLD_STARTS = 1 if QUICK else 3
+FLAVOURS: tuple[Flavour, ...] = ("asyncio", "fastapi")  # the first one's figures are the top-level keys
 ALIAS = "gateway-zero"  # the client's name for the backend's model: plugstack rewrites it in replies
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 RESULTS = Path(__file__).parent / "results"
@@ -138,56 +153,94 @@ async def throughput(port: int, raw: bytes) -> float:
     return CLIENTS * PER_CLIENT / elapsed
 
 
-async def one_run(ports: dict[str, int], gateway_pid: int) -> dict[str, Any]:
+Target = tuple[Flavour, str]  # (backend flavour, "direct" or "plugstack")
+
+
+async def one_run(backends: dict[Flavour, tuple[int, int]], gateways: dict[Flavour, tuple[int, int]]) -> dict[str, Any]:
+    """``backends``: each flavour's (port, pid); ``gateways``: those of the plugstack in front."""
     message = {"messages": [{"role": "user", "content": "Name a colour."}], "max_tokens": 8}
+    ports: dict[Target, int] = {}
+    for flavour in FLAVOURS:
+        ports[flavour, "direct"], ports[flavour, "plugstack"] = backends[flavour][0], gateways[flavour][0]
     bodies = {"direct": {"model": MODEL, **message}, "plugstack": {"model": ALIAS, **message}}
-    paths = {"direct": "/v1/chat/completions", "plugstack": "/v1/chat/completions"}
-    plain = {n: request_bytes(f"127.0.0.1:{ports[n]}", paths[n], bodies[n]) for n in ports}
-    streamed = {n: request_bytes(f"127.0.0.1:{ports[n]}", paths[n], {**bodies[n], "stream": True}) for n in ports}
-    conns = {name: await Connection.open(port) for name, port in ports.items()}
-    for name in ports:
+    path = "/v1/chat/completions"
+    plain = {t: request_bytes(f"127.0.0.1:{ports[t]}", path, bodies[t[1]]) for t in ports}
+    streamed = {t: request_bytes(f"127.0.0.1:{ports[t]}", path, {**bodies[t[1]], "stream": True}) for t in ports}
+    conns = {target: await Connection.open(port) for target, port in ports.items()}
+    for target in ports:
         for _ in range(WARMUP):
-            await conns[name].exchange(plain[name])
-            await conns[name].exchange(streamed[name])
+            await conns[target].exchange(plain[target])
+            await conns[target].exchange(streamed[target])
 
-    seq: dict[str, list[float]] = {name: [] for name in ports}
-    cpu = cpu_seconds(gateway_pid)
+    def cpu() -> dict[Flavour, float]:
+        return {flavour: cpu_seconds(gateways[flavour][1]) for flavour in FLAVOURS}
+
+    seq: dict[Target, list[float]] = {target: [] for target in ports}
+    before = cpu()
     for _ in range(SEQUENTIAL):
-        for name in ports:
-            seq[name].append((await conns[name].exchange(plain[name]))[1])
-    cpu_plain = (cpu_seconds(gateway_pid) - cpu) / SEQUENTIAL
+        for target in ports:
+            seq[target].append((await conns[target].exchange(plain[target]))[1])
+    cpu_plain = {flavour: (spent - before[flavour]) / SEQUENTIAL for flavour, spent in cpu().items()}
 
-    first: dict[str, list[float]] = {name: [] for name in ports}
-    end: dict[str, list[float]] = {name: [] for name in ports}
-    cpu = cpu_seconds(gateway_pid)
+    first: dict[Target, list[float]] = {target: [] for target in ports}
+    end: dict[Target, list[float]] = {target: [] for target in ports}
+    before = cpu()
     for _ in range(STREAMED):
-        for name in ports:
-            at_first, at_end = await conns[name].exchange(streamed[name])
-            first[name].append(at_first)
-            end[name].append(at_end)
-    cpu_streamed = (cpu_seconds(gateway_pid) - cpu) / STREAMED
+        for target in ports:
+            at_first, at_end = await conns[target].exchange(streamed[target])
+            first[target].append(at_first)
+            end[target].append(at_end)
+    cpu_streamed = {flavour: (spent - before[flavour]) / STREAMED for flavour, spent in cpu().items()}
     for connection in conns.values():
         connection.close()
 
-    rps: dict[str, list[float]] = {name: [] for name in ports}
-    for _ in range(2):  # interleaved blocks: direct, plugstack, direct, plugstack
-        for name, port in ports.items():
-            rps[name].append(await throughput(port, plain[name]))
+    rps: dict[Target, list[float]] = {target: [] for target in ports}
+    # CPU per request of (backend, gateway) in each block: on two cores the three processes
+    # (load generator included) share the CPU, which is what bounds the throughput share
+    load: dict[Target, list[tuple[float, float]]] = {target: [] for target in ports}
+    for _ in range(2):  # interleaved blocks: direct, plugstack, (next flavour's) direct, plugstack, ...
+        for target, port in ports.items():
+            pids = (backends[target[0]][1], gateways[target[0]][1])
+            before = [cpu_seconds(pid) for pid in pids]
+            rps[target].append(await throughput(port, plain[target]))
+            spent = [(cpu_seconds(pid) - b) / (CLIENTS * PER_CLIENT) * 1e3 for pid, b in zip(pids, before, strict=True)]
+            load[target].append((spent[0], spent[1]))
 
-    def added(values: dict[str, list[float]]) -> float:
-        return statistics.median(p - d for p, d in zip(values["plugstack"], values["direct"], strict=True)) * 1e3
+    def flavour_figures(flavour: Flavour) -> dict[str, Any]:
+        def by_side(values: dict[Target, list[float]]) -> dict[str, list[float]]:
+            return {side: values[flavour, side] for side in ("direct", "plugstack")}
 
+        def added(values: dict[Target, list[float]]) -> float:
+            pairs = zip(values[flavour, "plugstack"], values[flavour, "direct"], strict=True)
+            return statistics.median(p - d for p, d in pairs) * 1e3
+
+        throughput_rps = {side: statistics.median(values) for side, values in by_side(rps).items()}
+        direct_load, gateway_load = load[flavour, "direct"], load[flavour, "plugstack"]
+        throughput_cpu = {
+            "direct": {"backend": statistics.median(b for b, _ in direct_load)},
+            "plugstack": {"backend": statistics.median(b for b, _ in gateway_load),
+                          "gateway": statistics.median(g for _, g in gateway_load)},
+        }  # fmt: skip
+        return {
+            "sequential_ms": {side: ms(values) for side, values in by_side(seq).items()},
+            "paired_added_ms": added(seq),
+            "stream_first_byte_ms": {side: ms(values) for side, values in by_side(first).items()},
+            "stream_end_ms": {side: ms(values) for side, values in by_side(end).items()},
+            "stream_first_byte_paired_added_ms": added(first),
+            "stream_end_paired_added_ms": added(end),
+            "gateway_cpu_ms_per_request": cpu_plain[flavour] * 1e3,
+            "gateway_cpu_ms_per_stream": cpu_streamed[flavour] * 1e3,
+            "throughput_rps": throughput_rps,
+            "throughput_share": throughput_rps["plugstack"] / throughput_rps["direct"],
+            "throughput_cpu_ms_per_request": throughput_cpu,
+        }
+
+    figures = {flavour: flavour_figures(flavour) for flavour in FLAVOURS}
+    baseline, *others = FLAVOURS
     return {
-        "sequential_ms": {name: ms(values) for name, values in seq.items()},
-        "paired_added_ms": added(seq),
-        "stream_first_byte_ms": {name: ms(values) for name, values in first.items()},
-        "stream_end_ms": {name: ms(values) for name, values in end.items()},
-        "stream_first_byte_paired_added_ms": added(first),
-        "stream_end_paired_added_ms": added(end),
-        "gateway_cpu_ms_per_request": cpu_plain * 1e3,
-        "gateway_cpu_ms_per_stream": cpu_streamed * 1e3,
-        "throughput_rps": {name: statistics.median(values) for name, values in rps.items()},
-        "throughput_share": statistics.median(rps["plugstack"]) / statistics.median(rps["direct"]),
+        **figures[baseline],
+        **{f"{flavour}_backend": figures[flavour] for flavour in others},
+        "throughput_pct_of_direct": {flavour: 100 * figures[flavour]["throughput_share"] for flavour in FLAVOURS},
     }
 
 
@@ -286,7 +339,8 @@ def median_of(runs: list[dict[str, Any]], *keys: str) -> float:
     return statistics.median(values)
 
 
-def render(runs: list[dict[str, Any]], cold: list[tuple[float, float]], hop: dict[str, float]) -> str:
+def figures_table(runs: list[dict[str, Any]]) -> list[str]:
+    """Latency, CPU and throughput rows for one backend flavour (``runs`` hold its figures)."""
     lines = [f"{'':<34}{'direct':>10}{'plugstack':>11}{'added':>9}   (ms; median of {len(runs)} runs)"]
     for label, key in (("sequential", "sequential_ms"), ("stream first byte", "stream_first_byte_ms"),
                        ("stream end", "stream_end_ms")):  # fmt: skip
@@ -302,13 +356,27 @@ def render(runs: list[dict[str, Any]], cold: list[tuple[float, float]], hop: dic
     direct, ours = median_of(runs, "throughput_rps", "direct"), median_of(runs, "throughput_rps", "plugstack")
     share = median_of(runs, "throughput_share")
     lines.append(f"{'throughput rps, 16 clients':<34}{direct:>10.0f}{ours:>11.0f}{share:>9.0%}")
-    lines.append(f"{'cold start s / idle RSS MB':<34}{statistics.median(c[0] for c in cold):>21.2f}"
-                 f"{statistics.median(c[1] for c in cold):>9.0f}")  # fmt: skip
+    backend_direct = median_of(runs, "throughput_cpu_ms_per_request", "direct", "backend")
+    backend_behind = median_of(runs, "throughput_cpu_ms_per_request", "plugstack", "backend")
+    gateway = median_of(runs, "throughput_cpu_ms_per_request", "plugstack", "gateway")
+    lines.append(f"{'  CPU ms/request there: backend':<34}{backend_direct:>10.2f}{backend_behind:>11.2f}"
+                 f"   (gateway {gateway:.2f})")  # fmt: skip
     per_run = ", ".join(
         f"{r['paired_added_ms']:+.2f} ms / {r['gateway_cpu_ms_per_request']:.2f} ms CPU / {r['throughput_share']:.0%}"
         for r in runs
     )
     lines.append(f"each run (added p50 / CPU / throughput): {per_run}")
+    return lines
+
+
+def render(runs: list[dict[str, Any]], cold: list[tuple[float, float]], hop: dict[str, float]) -> str:
+    baseline, *others = FLAVOURS
+    lines = [f"-- {baseline} backend (the gateway's own cost)", *figures_table(runs)]
+    for flavour in others:
+        lines.append(f"-- {flavour} backend (FastAPI on uvicorn, a vLLM replica's HTTP server)")
+        lines.extend(figures_table([run[f"{flavour}_backend"] for run in runs]))
+    lines.append(f"{'cold start s / idle RSS MB':<34}{statistics.median(c[0] for c in cold):>21.2f}"
+                 f"{statistics.median(c[1] for c in cold):>9.0f}")  # fmt: skip
     lines.append("backend hop, client CPU ms/request: " + ", ".join(f"{k} {v:.3f}" for k, v in hop.items()))
     if "aiohttp" in hop:  # one bare aiohttp request, timed in the same run: scales with the machine's load
         plain, streamed = (median_of(runs, key) / hop["aiohttp"] for key in CPU_KEYS)
@@ -318,22 +386,31 @@ def render(runs: list[dict[str, Any]], cold: list[tuple[float, float]], hop: dic
     return "\n".join(lines)
 
 
+def port_of(url: str) -> int:
+    return int(url.rsplit(":", 1)[1].split("/")[0])
+
+
 def main() -> dict[str, Any]:
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-gateway-")))
-        backend_url = stack.enter_context(zero_backend())
-        backend_port = int(backend_url.rsplit(":", 1)[1].split("/")[0])
-        config = work / "run.yaml"
-        config.write_text(run_yaml(backend_url))
-        cold = [cold_start(config, work / f"cold-{i}") for i in range(COLD_STARTS)]
-        server = stack.enter_context(run_server(config, work / "stack"))
-        gateway_port = int(server.base_url.rsplit(":", 1)[1])
-        ports = {"direct": backend_port, "plugstack": gateway_port}
-        runs = [asyncio.run(one_run(ports, server.process.pid)) for _ in range(RUNS)]
-        hop = asyncio.run(client_cpu(backend_port))
-    results = {"runs": runs, "cold_start": cold, "backend_hop_client_cpu_ms": hop}
+        backends: dict[Flavour, tuple[int, int]] = {}
+        gateways: dict[Flavour, tuple[int, int]] = {}
+        cold: list[tuple[float, float]] = []
+        for flavour in FLAVOURS:
+            backend_url = stack.enter_context(zero_backend(flavour=flavour))
+            pid = httpx.get(f"{backend_url.removesuffix('/v1')}/served").json()["pid"]
+            backends[flavour] = (port_of(backend_url), pid)
+            config = work / f"run-{flavour}.yaml"
+            config.write_text(run_yaml(backend_url))
+            if flavour == FLAVOURS[0]:  # measured as before: only its backend running
+                cold = [cold_start(config, work / f"cold-{i}") for i in range(COLD_STARTS)]
+            server = stack.enter_context(run_server(config, work / f"stack-{flavour}"))
+            gateways[flavour] = (port_of(server.base_url), server.process.pid)
+        runs = [asyncio.run(one_run(backends, gateways)) for _ in range(RUNS)]
+        hop = asyncio.run(client_cpu(backends[FLAVOURS[0]][0]))
+    results = {"runs": runs, "cold_start": cold, "backend_hop_client_cpu_ms": hop, "quick": QUICK}
     print(f"gateway overhead: remote::vllm over a zero-work backend ({SEQUENTIAL} sequential, {STREAMED} streamed, "
-          f"{CLIENTS}x{PER_CLIENT} concurrent; {RUNS} runs)")  # fmt: skip
+          f"{CLIENTS}x{PER_CLIENT} concurrent; {RUNS} runs{'; QUICK' if QUICK else ''})")  # fmt: skip
     print(render(runs, cold, hop))
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"gateway-{time.strftime('%Y%m%d-%H%M%S')}.json"

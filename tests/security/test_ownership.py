@@ -312,3 +312,31 @@ def test_repeated_auth_failures_are_throttled_with_retry_after(throttled: Runnin
         # while throttled, even the right key is answered 429: a right guess must look like a wrong one
         assert http.get("/v1beta/datasets", headers=good).status_code == 429
         assert http.get("/v1/health").status_code == 200
+
+
+def test_clients_behind_a_trusted_proxy_are_throttled_each_on_its_own(throttled: RunningServer) -> None:
+    """The server trusts X-Forwarded-For from 127.0.0.1 (server.forwarded_allow_ips' default),
+    as from a reverse proxy on the same host: one client's failures do not lock out the others."""
+    with httpx.Client(base_url=throttled.base_url, timeout=60) as http:
+        guesser = {"X-Forwarded-For": "203.0.113.7"}
+        for attempt in range(3):
+            bad = {"Authorization": f"Bearer guess-{attempt}", **guesser}
+            assert http.get("/v1beta/datasets", headers=bad).status_code == 401
+        assert http.get("/v1beta/datasets", headers={"Authorization": "Bearer x", **guesser}).status_code == 429
+        neighbour = {"Authorization": "Bearer alice-key", "X-Forwarded-For": "203.0.113.8"}
+        assert http.get("/v1beta/datasets", headers=neighbour).status_code == 200
+        assert http.get("/v1beta/datasets", headers={"Authorization": "Bearer alice-key"}).status_code == 200
+
+
+def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(tmp_path: Path) -> None:
+    config = LIGHT_YAML + '  forwarded_allow_ips: ["10.9.9.9"]\n'  # a proxy elsewhere: not us
+    with (
+        run_server(config, tmp_path / "state", timeout=START_TIMEOUT_S) as running,
+        httpx.Client(base_url=running.base_url, timeout=60) as http,
+    ):
+        for attempt in range(3):
+            bad = {"Authorization": f"Bearer guess-{attempt}", "X-Forwarded-For": "203.0.113.7"}
+            assert http.get("/v1beta/datasets", headers=bad).status_code == 401
+        # the header named another client, but the failures count against this peer's address
+        neighbour = {"Authorization": "Bearer alice-key", "X-Forwarded-For": "203.0.113.8"}
+        assert http.get("/v1beta/datasets", headers=neighbour).status_code == 429

@@ -4,22 +4,28 @@ It costs almost nothing per request, so whatever a gateway in front of it adds s
 (bench/bench_gateway.py), and its replies carry what vLLM's do and clients must get unchanged:
 ``logprobs: null`` and ``finish_reason: null`` in non-final chunks, extra fields such as
 ``stop_reason``, a usage chunk when asked, ``[DONE]``. Run it with
-``python -m tests.support.zero_backend PORT [DELAY_S]``: with a delay, every POST waits that
-long before its answer (a busy replica, for balancing tests); ``GET /served`` says how many
-POSTs this process has taken.
+``python -m tests.support.zero_backend PORT [DELAY_S] [--fastapi]``: with a delay, every POST
+waits that long before its answer (a busy replica, for balancing tests); ``GET /served`` says
+how many POSTs this process has taken, and its pid (for a benchmark's CPU accounting).
+``--fastapi`` serves the same bytes from FastAPI on uvicorn instead
+(tests/support/zero_backend_fastapi.py), the server a vLLM replica runs.
 """
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Literal
 
 MODEL = "zero"
 FAILING = "zero-fail"  # answers every request with a 400
 CREATED = 1700000000
 USAGE = {"prompt_tokens": 12, "total_tokens": 15, "completion_tokens": 3}
 PIECES = ("Bl", "ue", ".")
+NOT_FOUND = b'{"error":{"message":"not found","code":404}}'
+Flavour = Literal["asyncio", "fastapi"]
 
 
 def _dump(value: object) -> bytes:
@@ -75,6 +81,28 @@ MODELS = _dump(
 )  # fmt: skip
 
 
+def _frames(events: Iterator[bytes]) -> list[bytes]:
+    return [b"data: " + event + b"\n\n" for event in (*events, b"[DONE]")]
+
+
+def reply(path: str, request: dict[str, Any]) -> tuple[int, bytes | list[bytes]]:
+    """A POST's status and JSON body, or for a stream its SSE frames (``[DONE]`` last), which
+    each flavour of the server writes its own way."""
+    model = request.get("model", MODEL)
+    if "fail" in model:
+        return 400, _dump({"error": {"message": f"model {model} refuses", "type": "BadRequest", "code": 400}})
+    stream = request.get("stream") is True
+    usage = stream and bool((request.get("stream_options") or {}).get("include_usage"))
+    if path == "/v1/chat/completions":
+        return 200, _frames(_chat_chunks(model, usage)) if stream else _chat(model)
+    if path == "/v1/completions":
+        return 200, _frames(_completion_chunks(model, usage)) if stream else _completion(model)
+    if path == "/v1/embeddings":
+        inputs = request.get("input")
+        return 200, _embeddings(model, len(inputs) if isinstance(inputs, list) else 1)
+    return 404, NOT_FOUND
+
+
 def _head(status: int, content_type: bytes, length: int | None) -> bytes:
     reason = b"OK" if status == 200 else b"Bad Request" if status == 400 else b"Not Found"
     size = b"transfer-encoding: chunked" if length is None else b"content-length: " + str(length).encode()
@@ -85,13 +113,14 @@ def _json(status: int, body: bytes) -> bytes:
     return _head(status, b"application/json", len(body)) + body
 
 
-def _sse(events: Iterator[bytes]) -> bytes:
-    out = [_head(200, b"text/event-stream", None)]
-    for event in (*events, b"[DONE]"):
-        frame = b"data: " + event + b"\n\n"
-        out.append(b"%x\r\n%s\r\n" % (len(frame), frame))
-    out.append(b"0\r\n\r\n")
-    return b"".join(out)
+def _sse(frames: list[bytes]) -> bytes:
+    chunks = (b"%x\r\n%s\r\n" % (len(frame), frame) for frame in frames)
+    return _head(200, b"text/event-stream", None) + b"".join(chunks) + b"0\r\n\r\n"
+
+
+def served_body(count: int) -> bytes:
+    """The ``GET /served`` body."""
+    return _dump({"served": count, "pid": os.getpid()})
 
 
 def answer(method: bytes, path: bytes, body: bytes) -> bytes:
@@ -99,21 +128,9 @@ def answer(method: bytes, path: bytes, body: bytes) -> bytes:
     if method == b"GET" and path == b"/v1/models":
         return _json(200, MODELS)
     if method != b"POST":
-        return _json(404, b'{"error":{"message":"not found","code":404}}')
-    request = json.loads(body)
-    model = request.get("model", MODEL)
-    if "fail" in model:
-        return _json(400, _dump({"error": {"message": f"model {model} refuses", "type": "BadRequest", "code": 400}}))
-    stream = request.get("stream") is True
-    usage = stream and bool((request.get("stream_options") or {}).get("include_usage"))
-    if path == b"/v1/chat/completions":
-        return _sse(_chat_chunks(model, usage)) if stream else _json(200, _chat(model))
-    if path == b"/v1/completions":
-        return _sse(_completion_chunks(model, usage)) if stream else _json(200, _completion(model))
-    if path == b"/v1/embeddings":
-        inputs = request.get("input")
-        return _json(200, _embeddings(model, len(inputs) if isinstance(inputs, list) else 1))
-    return _json(404, b'{"error":{"message":"not found","code":404}}')
+        return _json(404, NOT_FOUND)
+    status, content = reply(path.decode(), json.loads(body))
+    return _json(status, content) if isinstance(content, bytes) else _sse(content)
 
 
 class ZeroProtocol(asyncio.Protocol):
@@ -145,7 +162,7 @@ class ZeroProtocol(asyncio.Protocol):
             method, path, _ = head[0].split(b" ", 2)
             assert self.transport is not None
             if method == b"GET" and path == b"/served":
-                self.transport.write(_json(200, _dump({"served": ZeroProtocol.served})))
+                self.transport.write(_json(200, served_body(ZeroProtocol.served)))
             elif method == b"POST" and self.delay_s:
                 ZeroProtocol.served += 1
                 asyncio.get_running_loop().call_later(self.delay_s, self._write, answer(method, path, body))
@@ -166,7 +183,7 @@ async def serve(port: int, delay_s: float = 0.0) -> None:
 
 
 @contextmanager
-def zero_backend(port: int | None = None, delay_s: float = 0.0) -> Iterator[str]:
+def zero_backend(port: int | None = None, delay_s: float = 0.0, flavour: Flavour = "asyncio") -> Iterator[str]:
     """Run the backend in a child process until the block ends; yields its OpenAI API root."""
     import subprocess
     import time
@@ -176,7 +193,11 @@ def zero_backend(port: int | None = None, delay_s: float = 0.0) -> Iterator[str]
     from tests.support.server import free_port
 
     port = port or free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.zero_backend", str(port), str(delay_s)])
+    command = [sys.executable, "-m", "tests.support.zero_backend", str(port), str(delay_s)]
+    if flavour == "fastapi":  # uvicorn's access log (on, as vLLM leaves it) goes to stdout
+        process = subprocess.Popen([*command, "--fastapi"], stdout=subprocess.DEVNULL)
+    else:
+        process = subprocess.Popen(command)
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 30
@@ -194,5 +215,17 @@ def zero_backend(port: int | None = None, delay_s: float = 0.0) -> Iterator[str]
         process.wait(10)
 
 
+def main(argv: list[str]) -> None:
+    fastapi = "--fastapi" in argv
+    port, *delay = [arg for arg in argv if arg != "--fastapi"]
+    delay_s = float(delay[0]) if delay else 0.0
+    if fastapi:
+        from tests.support.zero_backend_fastapi import run
+
+        run(int(port), delay_s)
+    else:
+        asyncio.run(serve(int(port), delay_s))
+
+
 if __name__ == "__main__":
-    asyncio.run(serve(int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0))
+    main(sys.argv[1:])

@@ -117,6 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from plugstack.plugins import get_catalog
     from plugstack.server.app import create_app
     from plugstack.server.logs import log_config
+    from plugstack.server.protocol import http_protocol
 
     server = loaded.config.server
     host = server.host = args.host or server.host  # the stack reads its own address (jobs call it back)
@@ -131,8 +132,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         log_config=log_config(args.log_level),
         ssl_certfile=server.tls.certfile if server.tls else None,
         ssl_keyfile=server.tls.keyfile if server.tls else None,
-        http=server.http,
+        http=http_protocol(server.http),
         loop=server.loop,
+        access_log=server.access_log,
+        forwarded_allow_ips=server.forwarded_allow_ips,
     )
     return 0
 

@@ -31,6 +31,7 @@ _RAW_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     *((name.lower().encode(), value.encode()) for name, value in HEADERS.items()),
 ]
+_DONE = b"data: [DONE]\n\n"
 
 
 def _model_payload(item: BaseModel) -> bytes:
@@ -61,7 +62,7 @@ async def _events(
             body = error.body(instance=path).model_dump_json(exclude_none=True)
             yield b'data: {"error": ' + body.encode() + b"}\n\n"
     if done_sentinel:
-        yield b"data: [DONE]\n\n"
+        yield _DONE
 
 
 async def _response(
@@ -82,19 +83,23 @@ async def send_relayed_sse(
 ) -> None:
     """A backend's event payloads, relayed byte for byte as raw ASGI messages. A client that
     went away is noticed at the next event (the server drops writes to a closed connection
-    silently, so a watch on ``receive`` tells), and the backend's stream is closed then."""
+    silently, so a watch on ``receive`` tells), and the backend's stream is closed then.
+    ``[DONE]``, always last, ends the body in the same message: one write for both."""
     first = await anext(payloads, None)
     events = _events(first, payloads, _as_is, path, done_sentinel)
     gone = asyncio.ensure_future(receive())  # the body was read: only a disconnect can arrive
     try:
         # a fresh list: middleware such as CORS add their headers to it in place
         await send({"type": "http.response.start", "status": 200, "headers": list(_RAW_HEADERS)})
+        ended = False
         async with aclosing(events):
             async for event in events:
                 if gone.done():
                     break
-                await send({"type": "http.response.body", "body": event, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+                ended = event is _DONE
+                await send({"type": "http.response.body", "body": event, "more_body": not ended})
+        if not ended:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
     finally:
         gone.cancel()
 
