@@ -55,14 +55,21 @@ def test_both_flavours_list_models_and_count_posts(backends: dict[Flavour, str])
 
 
 @pytest.fixture(scope="module")
-def stack(backends: dict[Flavour, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def compressing() -> Iterator[str]:
+    """The FastAPI flavour behind gzip, as a backend behind a compressing proxy answers."""
+    with zero_backend(flavour="fastapi", gzip=True) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def stack(compressing: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     config = f"""\
 version: 1
 distribution: zero-fastapi
 apis: [inference]
 providers:
   inference:
-    - {{provider_id: vllm, provider_type: remote::vllm, config: {{url: {backends["fastapi"]}, max_retries: 0}}}}
+    - {{provider_id: vllm, provider_type: remote::vllm, config: {{url: {compressing}, max_retries: 0}}}}
 registered_resources:
   models:
     - {{model_id: {ALIAS}, provider_id: vllm, provider_model_id: {MODEL}}}
@@ -71,10 +78,21 @@ registered_resources:
         yield server
 
 
-def test_the_relay_passes_the_fastapi_flavour_through(stack: RunningServer, backends: dict[Flavour, str]) -> None:
-    direct = httpx.post(f"{backends['fastapi']}/chat/completions", json={**CHAT, **STREAM}).content
+def test_the_relay_passes_the_fastapi_flavour_through(stack: RunningServer, compressing: str) -> None:
+    direct = httpx.post(f"{compressing}/chat/completions", json={**CHAT, **STREAM}).content
     ours = httpx.post(f"{stack.base_url}/v1/chat/completions", json={**CHAT, **STREAM, "model": ALIAS}).content
     assert ours == direct.replace(f'"model":"{MODEL}"'.encode(), f'"model":"{ALIAS}"'.encode())
     client = openai.OpenAI(base_url=f"{stack.base_url}/v1", api_key="none", max_retries=0)
     reply = client.chat.completions.create(**{**CHAT, "model": ALIAS})
     assert (reply.model, reply.choices[0].message.content, reply.usage.total_tokens) == (ALIAS, "Blue.", 15)
+
+
+def test_the_relay_asks_for_identity_so_a_compressing_backend_sends_plain_bytes(
+    stack: RunningServer, compressing: str
+) -> None:
+    """The relay forwards the backend's bytes as they are: it must never be sent gzip."""
+    zipped = httpx.post(f"{compressing}/chat/completions", json=CHAT, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"  # the backend does compress when asked
+    ours = httpx.post(f"{stack.base_url}/v1/chat/completions", json={**CHAT, "model": ALIAS})
+    assert "content-encoding" not in ours.headers
+    assert ours.json()["choices"][0]["message"]["content"] == "Blue."

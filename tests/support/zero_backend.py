@@ -4,7 +4,7 @@ It costs almost nothing per request, so whatever a gateway in front of it adds s
 (bench/bench_gateway.py), and its replies carry what vLLM's do and clients must get unchanged:
 ``logprobs: null`` and ``finish_reason: null`` in non-final chunks, extra fields such as
 ``stop_reason``, a usage chunk when asked, ``[DONE]``. Run it with
-``python -m tests.support.zero_backend PORT [DELAY_S] [--fastapi]``: with a delay, every POST
+``python -m tests.support.zero_backend PORT [DELAY_S] [--fastapi [--gzip]]``: with a delay, every POST
 waits that long before its answer (a busy replica, for balancing tests); ``GET /served`` says
 how many POSTs this process has taken, and its pid (for a benchmark's CPU accounting).
 ``--fastapi`` serves the same bytes from FastAPI on uvicorn instead
@@ -183,8 +183,11 @@ async def serve(port: int, delay_s: float = 0.0) -> None:
 
 
 @contextmanager
-def zero_backend(port: int | None = None, delay_s: float = 0.0, flavour: Flavour = "asyncio") -> Iterator[str]:
-    """Run the backend in a child process until the block ends; yields its OpenAI API root."""
+def zero_backend(
+    port: int | None = None, delay_s: float = 0.0, flavour: Flavour = "asyncio", gzip: bool = False
+) -> Iterator[str]:
+    """Run the backend in a child process until the block ends; yields its OpenAI API root.
+    ``gzip`` (FastAPI flavour): compress replies for clients that accept it, as a proxy may."""
     import subprocess
     import time
 
@@ -195,7 +198,7 @@ def zero_backend(port: int | None = None, delay_s: float = 0.0, flavour: Flavour
     port = port or free_port()
     command = [sys.executable, "-m", "tests.support.zero_backend", str(port), str(delay_s)]
     if flavour == "fastapi":  # uvicorn's access log (on, as vLLM leaves it) goes to stdout
-        process = subprocess.Popen([*command, "--fastapi"], stdout=subprocess.DEVNULL)
+        process = subprocess.Popen([*command, "--fastapi", *(["--gzip"] if gzip else [])], stdout=subprocess.DEVNULL)
     else:
         process = subprocess.Popen(command)
     base_url = f"http://127.0.0.1:{port}/v1"
@@ -216,13 +219,13 @@ def zero_backend(port: int | None = None, delay_s: float = 0.0, flavour: Flavour
 
 
 def main(argv: list[str]) -> None:
-    fastapi = "--fastapi" in argv
-    port, *delay = [arg for arg in argv if arg != "--fastapi"]
+    fastapi, gzip = "--fastapi" in argv, "--gzip" in argv
+    port, *delay = [arg for arg in argv if not arg.startswith("--")]
     delay_s = float(delay[0]) if delay else 0.0
     if fastapi:
         from tests.support.zero_backend_fastapi import run
 
-        run(int(port), delay_s)
+        run(int(port), delay_s, gzip)
     else:
         asyncio.run(serve(int(port), delay_s))
 

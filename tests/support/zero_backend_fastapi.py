@@ -18,6 +18,7 @@ from typing import Any
 import uvicorn
 import uvloop
 from fastapi import FastAPI, Response
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
@@ -41,8 +42,10 @@ async def _each(frames: list[bytes]) -> AsyncIterator[bytes]:
         yield frame
 
 
-def create_app(delay_s: float = 0.0) -> FastAPI:
+def create_app(delay_s: float = 0.0, gzip: bool = False) -> FastAPI:
     app = FastAPI()
+    if gzip:  # every reply a client accepts compressed, however small
+        app.add_middleware(GZipMiddleware, minimum_size=1)
     served = 0
 
     async def answer(path: str, request: ZeroRequest) -> Response:
@@ -86,7 +89,7 @@ def create_app(delay_s: float = 0.0) -> FastAPI:
     return app
 
 
-def run(port: int, delay_s: float = 0.0) -> None:
-    config = uvicorn.Config(create_app(delay_s), host="127.0.0.1", port=port, timeout_keep_alive=5)
+def run(port: int, delay_s: float = 0.0, gzip: bool = False) -> None:
+    config = uvicorn.Config(create_app(delay_s, gzip), host="127.0.0.1", port=port, timeout_keep_alive=5)
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)  # no start-up lines; the access log stays on
     uvloop.run(uvicorn.Server(config).serve())

@@ -112,7 +112,10 @@ class OpenAIClient:
         self.config = config
         self.name = name
         self.base_url = api_base(config.url)
-        self._headers = {"Authorization": f"Bearer {config.api_token.get_secret_value()}"} if config.api_token else {}
+        # identity: the relay forwards the backend's bytes as they came (aiohttp would ask for gzip)
+        self._headers = {"Accept-Encoding": "identity"}
+        if config.api_token:
+            self._headers["Authorization"] = f"Bearer {config.api_token.get_secret_value()}"
         self._timeout = aiohttp.ClientTimeout(
             total=None, connect=config.connect_timeout_s, sock_read=config.request_timeout_s
         )
