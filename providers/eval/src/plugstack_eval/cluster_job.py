@@ -9,7 +9,9 @@ server adopts the job.
 """
 
 import asyncio
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from plugstack.apis.datasetio.models import IterRowsRequest, PaginatedResponse
 from plugstack.apis.eval.models import BenchmarkConfig, ModelCandidate
@@ -19,14 +21,19 @@ from plugstack.jobs.child import JobReporter
 from plugstack.jobs.stack_client import StackClient
 from plugstack_eval.evaluation import run_benchmark
 
+Answer = TypeVar("Answer", bound=BaseModel)
+
+
+async def _post(stack: StackClient, path: str, request: BaseModel, answer: type[Answer]) -> Answer:
+    return answer.model_validate(await stack.post(path, request.model_dump(mode="json", exclude_none=True)))
+
 
 class _Inference:
     def __init__(self, stack: StackClient) -> None:
         self._stack = stack
 
     async def chat_completion(self, request: ChatCompletionRequest) -> ChatCompletion:
-        body = request.model_dump(mode="json", exclude_none=True)
-        return ChatCompletion.model_validate(await self._stack.post("/v1/chat/completions", body))
+        return await _post(self._stack, "/v1/chat/completions", request, ChatCompletion)
 
 
 class _Scoring:
@@ -34,8 +41,7 @@ class _Scoring:
         self._stack = stack
 
     async def score(self, request: ScoreRequest) -> ScoreResponse:
-        body = request.model_dump(mode="json", exclude_none=True)
-        return ScoreResponse.model_validate(await self._stack.post("/v1/scoring/score", body))
+        return await _post(self._stack, "/v1/scoring/score", request, ScoreResponse)
 
 
 class _DatasetIO:
