@@ -19,31 +19,15 @@ import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork
 
 from plugstack.errors import BadRequestError, PayloadTooLargeError
+from plugstack.net.policy import FetchPolicy
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-class FetchPolicy(BaseModel):
-    """Limits of fetching client-named URLs: embed it in a provider's config."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    timeout_s: float = Field(default=60.0, gt=0, description="the whole fetch, redirects and body included")
-    max_bytes: int = Field(default=1 << 30, gt=0, description="the largest body accepted")
-    max_redirects: int = Field(default=5, ge=0, description="redirects followed, each checked like the first URL")
-    allowed_networks: list[Annotated[IPvAnyNetwork, Field(description="e.g. 10.1.2.0/24")]] = Field(
-        default_factory=list,
-        description="addresses allowed although not public (an intranet data server); default none: only public "
-        "addresses are fetched, never loopback, private, link-local, CGNAT, multicast or metadata ones",
-    )
 
 
 @dataclass(frozen=True)

@@ -19,62 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from pydantic import BaseModel, Field, field_validator, model_validator
 
 from plugstack.errors import ProviderUnavailableError
+from plugstack.remote.config import MAX_RETRY_S
 
 log = logging.getLogger(__name__)
 
-MAX_RETRY_S = 60.0
 # Failures that mean the replica is not there (refused, unresolvable, no connection in time):
 # the request never reached it, so another replica may take it at once.
 _DOWN = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
-
-
-class BackendsConfig(BaseModel):
-    """Where the backend is: ``url`` for one server, ``urls`` for replicas serving the same models."""
-
-    url: str = Field(description="base URL of the server's OpenAI API")
-    urls: list[str] | None = Field(
-        default=None,
-        min_length=1,
-        description="several replicas (instead of `url`): each request goes to the one with the fewest "
-        "requests in flight; a list, or one string of comma-separated URLs",
-    )
-    backend_retry_s: float = Field(
-        default=5.0,
-        gt=0,
-        description="seconds a replica that refused a connection is left out before it is probed again "
-        f"(doubles while it stays down, up to {MAX_RETRY_S:g} s)",
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _one_or_several(cls, data: Any) -> Any:
-        """``urls`` replaces ``url``; its first entry becomes ``url`` for whatever reads that."""
-        if not isinstance(data, dict) or data.get("urls") is None:
-            return data
-        if "url" in data:
-            raise ValueError("set `url` (one backend) or `urls` (several replicas), not both")
-        urls = data["urls"]
-        if isinstance(urls, str):
-            urls = [part.strip() for part in urls.split(",") if part.strip()]
-        first = urls[0] if isinstance(urls, list) and urls else ""
-        return {**data, "urls": urls, "url": first}
-
-    @field_validator("urls")
-    @classmethod
-    def _distinct(cls, urls: list[str] | None) -> list[str] | None:
-        seen: set[str] = set()
-        for url in urls or []:
-            key = url.rstrip("/").removesuffix("/v1")
-            if key in seen:
-                raise ValueError(f"{url!r} is listed twice")
-            seen.add(key)
-        return urls
-
-    def backend_urls(self) -> list[str]:
-        return self.urls or [self.url]
 
 
 @dataclass(slots=True, eq=False)

@@ -17,8 +17,6 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from typing import Any
 
-from pydantic import Field
-
 from plugstack.apis.inference.models import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -31,7 +29,8 @@ from plugstack.apis.inference.models import (
 )
 from plugstack.errors import BadRequestError, PlugstackError
 from plugstack.registry.resources import Resource
-from plugstack.remote.openai_client import OpenAIClient, RemoteEndpointConfig, encode
+from plugstack.remote.config import RemoteInferenceConfig
+from plugstack.remote.openai_client import OpenAIClient, encode
 from plugstack.remote.relay import Relayed, RelayedJson, RelayedStream, RelayRequest
 from plugstack.remote.rename import rename_model
 
@@ -40,15 +39,6 @@ log = logging.getLogger(__name__)
 MODELS_TABLE = "models"
 # Entries of the backend's /models copied into the model's metadata when present.
 _DISCOVERED_FIELDS = ("owned_by", "max_model_len", "root", "parent")
-
-
-class RemoteInferenceConfig(RemoteEndpointConfig):
-    """A remote inference backend: the endpoint plus how its models are discovered."""
-
-    discover_models: bool = Field(default=True, description="serve every model the backend lists at /v1/models")
-    discovery_interval_s: float = Field(
-        default=30.0, ge=0, description="seconds between re-reading the backend's model list (0: only at start-up)"
-    )
 
 
 class RemoteInference:

@@ -21,7 +21,7 @@ from contextlib import aclosing
 from typing import Any, TypeVar
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from plugstack.errors import (
     BadRequestError,
@@ -30,7 +30,8 @@ from plugstack.errors import (
     ProviderUnavailableError,
     QuotaExceededError,
 )
-from plugstack.remote.balancer import BackendsConfig, Balancer
+from plugstack.remote.balancer import Balancer
+from plugstack.remote.config import RemoteEndpointConfig
 
 log = logging.getLogger(__name__)
 
@@ -42,28 +43,6 @@ _JSON = {"Content-Type": "application/json"}
 _SSE = {"Content-Type": "application/json", "Accept": "text/event-stream"}
 _MESSAGE_LIMIT = 1000
 DONE = b"[DONE]"
-
-
-class RemoteEndpointConfig(BackendsConfig):
-    """Where an OpenAI-compatible server is and how to talk to it (a remote provider's config)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    url: str = Field(
-        description="base URL of the server's OpenAI API, e.g. http://localhost:8000/v1 "
-        "(`/v1` is appended when the path does not already end with it)"
-    )
-    api_token: SecretStr | None = Field(default=None, description="sent as 'Authorization: Bearer <token>'")
-    tls_verify: bool | str = Field(default=True, description="verify TLS certificates; or the path of a CA bundle")
-    connect_timeout_s: float = Field(default=5.0, gt=0, description="seconds to open a connection")
-    request_timeout_s: float = Field(
-        default=600.0, gt=0, description="seconds to wait for the backend's next bytes (long generations)"
-    )
-    max_retries: int = Field(
-        default=2, ge=0, le=10, description="retries after a connection failure or a 5xx (streams: connection only)"
-    )
-    retry_backoff_s: float = Field(default=0.25, ge=0, description="first retry delay; doubles on each retry")
-    max_connections: int = Field(default=256, ge=1, description="size of the connection pool to the backend")
 
 
 def api_base(url: str) -> str:

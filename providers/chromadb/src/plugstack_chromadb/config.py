@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field, field_validator
 
-from plugstack.apis.vector_io.service import VectorStoreSettings
+from plugstack.apis.vector_io.settings import VectorStoreSettings
 
 
 class ChromaConfig(VectorStoreSettings):

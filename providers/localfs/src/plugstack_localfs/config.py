@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from plugstack.net.fetch import FetchPolicy
+from plugstack.net.policy import FetchPolicy
 
 
 class DatasetSourceConfig(BaseModel):

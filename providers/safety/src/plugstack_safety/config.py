@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from plugstack.apis.safety.models import ViolationLevel
+from plugstack.apis.safety.levels import ViolationLevel
 
 Detector = Literal["email", "credit_card", "iban", "secret_key"]
 

@@ -9,7 +9,8 @@ import re
 from typing import Any
 
 from plugstack.apis.inference.models import ChatMessage
-from plugstack.apis.safety.models import SafetyViolation, Shield, ViolationLevel
+from plugstack.apis.safety.levels import ViolationLevel
+from plugstack.apis.safety.models import SafetyViolation, Shield
 from plugstack.errors import BadRequestError
 from plugstack_safety.config import RegexShieldConfig
 from plugstack_safety.detectors import DETECTORS

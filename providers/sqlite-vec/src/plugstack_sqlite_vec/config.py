@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from plugstack.apis.vector_io.service import VectorStoreSettings
+from plugstack.apis.vector_io.settings import VectorStoreSettings
 
 
 class SqliteVecConfig(VectorStoreSettings):

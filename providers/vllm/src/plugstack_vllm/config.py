@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from plugstack.remote.inference import RemoteInferenceConfig
+from plugstack.remote.config import RemoteInferenceConfig
 
 
 class VLLMRemoteConfig(RemoteInferenceConfig):

@@ -6,9 +6,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from plugstack.apis.inference.models import ChatMessage
+from plugstack.apis.safety.levels import ViolationLevel
 from plugstack.registry.resources import Resource
 
-ViolationLevel = Literal["info", "warn", "error"]
 OnFailure = Literal["error", "block", "allow"]
 ON_FAILURE_PARAM = "on_failure"
 

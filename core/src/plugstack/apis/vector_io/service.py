@@ -18,8 +18,6 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from plugstack.apis.files.models import FileRequest
 from plugstack.apis.files.protocol import Files
 from plugstack.apis.inference.protocol import Inference
@@ -56,6 +54,7 @@ from plugstack.apis.vector_io.models import (
 from plugstack.apis.vector_io.parsing import InvalidFileError, parser_for
 from plugstack.apis.vector_io.protocol import VectorEngine
 from plugstack.apis.vector_io.ranking import fuse
+from plugstack.apis.vector_io.settings import VectorStoreSettings
 from plugstack.errors import BadRequestError, NotFoundError, PlugstackError
 from plugstack.registry.routing import RoutingTable
 from plugstack.spec import ProviderContext
@@ -69,19 +68,6 @@ BATCHES = "batches/"  # batches/<store id>/<batch id>
 DAY_S = 86_400
 ACTIVITY_RESOLUTION_S = 60  # last_active_at is persisted at most this often
 HYBRID_CANDIDATES = 3  # each mode contributes this many times the results asked for
-
-
-class VectorStoreSettings(BaseModel):
-    """The part of a vector_io provider's config that the service reads; providers extend it."""
-
-    default_embedding_model: str | None = Field(
-        default=None, description="for stores created without embedding_model; default: the only embedding model"
-    )
-    max_concurrent_ingests: int = Field(default=2, ge=1, description="files processed at the same time")
-    embedding_batch_size: int = Field(default=32, ge=1, description="chunks per embeddings call")
-    expiry_sweep_interval_s: float = Field(
-        default=60.0, gt=0, description="how often expired stores are deleted with their chunks"
-    )
 
 
 def content_text(content: Any) -> str:
