@@ -27,6 +27,19 @@ def test_help_imports_nothing_heavy() -> None:
     assert run("--help").returncode == 0
 
 
+def test_loading_every_plugin_imports_no_engine_nor_http_client() -> None:
+    """Every installed plugin (and its config module) is imported whenever a stack starts: they
+    stay light, so a stack pays only for the providers it runs."""
+    code = (
+        "import sys; from plugstack.plugins import get_catalog; get_catalog();"
+        "heavy = {'aiohttp', 'httpx', 'torch', 'transformers', 'llama_cpp', 'chromadb', 'ray',"
+        " 'plugstack.remote.inference', 'plugstack.apis.vector_io.service'} & set(sys.modules);"
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_version() -> None:
     from plugstack import __version__
 
