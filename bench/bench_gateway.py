@@ -10,8 +10,10 @@ bytes, each with its own plugstack in front:
   of a backend that costs what a real one does: next to the asyncio flavour no Python gateway
   gets near 85 %, while issue 16's percentages (direct at 1-1.5k requests/s) imply a backend
   like this one. Its figures are under ``fastapi_backend``, same keys.
-Direct and plugstack, for both flavours, are measured in one run, interleaved so drift on a
-shared machine hits all alike, by a lean keep-alive HTTP/1.1 client (raw asyncio streams, so
+Each flavour is measured on its own, with only its backend and gateway running: with four
+servers taking turns, each sat idle between its requests and woke up cold, which tripled the
+CPU it seemed to spend per request. Within a flavour, direct and plugstack are interleaved so
+drift on a shared machine hits both alike, measured by a lean keep-alive HTTP/1.1 client (raw asyncio streams, so
 the load generator's own CPU stays small next to a gateway's): sequential p50/p95/p99 and the
 paired median of (plugstack - direct); streamed first byte and end; the gateway's CPU per
 request (its process CPU time over a block of requests, from /proc); throughput with 16
@@ -160,7 +162,7 @@ async def one_run(backends: dict[Flavour, tuple[int, int]], gateways: dict[Flavo
     """``backends``: each flavour's (port, pid); ``gateways``: those of the plugstack in front."""
     message = {"messages": [{"role": "user", "content": "Name a colour."}], "max_tokens": 8}
     ports: dict[Target, int] = {}
-    for flavour in FLAVOURS:
+    for flavour in backends:
         ports[flavour, "direct"], ports[flavour, "plugstack"] = backends[flavour][0], gateways[flavour][0]
     bodies = {"direct": {"model": MODEL, **message}, "plugstack": {"model": ALIAS, **message}}
     path = "/v1/chat/completions"
@@ -173,7 +175,7 @@ async def one_run(backends: dict[Flavour, tuple[int, int]], gateways: dict[Flavo
             await conns[target].exchange(streamed[target])
 
     def cpu() -> dict[Flavour, float]:
-        return {flavour: cpu_seconds(gateways[flavour][1]) for flavour in FLAVOURS}
+        return {flavour: cpu_seconds(gateways[flavour][1]) for flavour in backends}
 
     seq: dict[Target, list[float]] = {target: [] for target in ports}
     before = cpu()
@@ -198,7 +200,7 @@ async def one_run(backends: dict[Flavour, tuple[int, int]], gateways: dict[Flavo
     # CPU per request of (backend, gateway) in each block: on two cores the three processes
     # (load generator included) share the CPU, which is what bounds the throughput share
     load: dict[Target, list[tuple[float, float]]] = {target: [] for target in ports}
-    for _ in range(2):  # interleaved blocks: direct, plugstack, (next flavour's) direct, plugstack, ...
+    for _ in range(2):  # interleaved blocks: direct, plugstack, direct, plugstack
         for target, port in ports.items():
             pids = (backends[target[0]][1], gateways[target[0]][1])
             before = [cpu_seconds(pid) for pid in pids]
@@ -235,7 +237,11 @@ async def one_run(backends: dict[Flavour, tuple[int, int]], gateways: dict[Flavo
             "throughput_cpu_ms_per_request": throughput_cpu,
         }
 
-    figures = {flavour: flavour_figures(flavour) for flavour in FLAVOURS}
+    return {flavour: flavour_figures(flavour) for flavour in backends}
+
+
+def combined(figures: dict[Flavour, dict[str, Any]]) -> dict[str, Any]:
+    """One run's figures: the first flavour's at the top level (as before there were two)."""
     baseline, *others = FLAVOURS
     return {
         **figures[baseline],
@@ -391,23 +397,24 @@ def port_of(url: str) -> int:
 
 
 def main() -> dict[str, Any]:
-    with ExitStack() as stack:
-        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-gateway-")))
-        backends: dict[Flavour, tuple[int, int]] = {}
-        gateways: dict[Flavour, tuple[int, int]] = {}
-        cold: list[tuple[float, float]] = []
-        for flavour in FLAVOURS:
-            backend_url = stack.enter_context(zero_backend(flavour=flavour))
-            pid = httpx.get(f"{backend_url.removesuffix('/v1')}/served").json()["pid"]
-            backends[flavour] = (port_of(backend_url), pid)
-            config = work / f"run-{flavour}.yaml"
-            config.write_text(run_yaml(backend_url))
-            if flavour == FLAVOURS[0]:  # measured as before: only its backend running
-                cold = [cold_start(config, work / f"cold-{i}") for i in range(COLD_STARTS)]
-            server = stack.enter_context(run_server(config, work / f"stack-{flavour}"))
-            gateways[flavour] = (port_of(server.base_url), server.process.pid)
-        runs = [asyncio.run(one_run(backends, gateways)) for _ in range(RUNS)]
-        hop = asyncio.run(client_cpu(backends[FLAVOURS[0]][0]))
+    with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp:
+        work = Path(tmp)
+        per_flavour: dict[Flavour, list[dict[str, Any]]] = {}
+        for flavour in FLAVOURS:  # one flavour at a time: only its backend and gateway running
+            with ExitStack() as stack:
+                backend_url = stack.enter_context(zero_backend(flavour=flavour))
+                pid = httpx.get(f"{backend_url.removesuffix('/v1')}/served").json()["pid"]
+                backends = {flavour: (port_of(backend_url), pid)}
+                config = work / f"run-{flavour}.yaml"
+                config.write_text(run_yaml(backend_url))
+                if flavour == FLAVOURS[0]:
+                    cold = [cold_start(config, work / f"cold-{i}") for i in range(COLD_STARTS)]
+                server = stack.enter_context(run_server(config, work / f"stack-{flavour}"))
+                gateways = {flavour: (port_of(server.base_url), server.process.pid)}
+                per_flavour[flavour] = [asyncio.run(one_run(backends, gateways))[flavour] for _ in range(RUNS)]
+                if flavour == FLAVOURS[0]:
+                    hop = asyncio.run(client_cpu(backends[flavour][0]))
+        runs = [combined({flavour: per_flavour[flavour][i] for flavour in FLAVOURS}) for i in range(RUNS)]
     results = {"runs": runs, "cold_start": cold, "backend_hop_client_cpu_ms": hop, "quick": QUICK}
     print(f"gateway overhead: remote::vllm over a zero-work backend ({SEQUENTIAL} sequential, {STREAMED} streamed, "
           f"{CLIENTS}x{PER_CLIENT} concurrent; {RUNS} runs{'; QUICK' if QUICK else ''})")  # fmt: skip
