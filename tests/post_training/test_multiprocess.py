@@ -20,15 +20,13 @@ import pytest
 from llama_stack_client import BadRequestError, LlamaStackClient
 from safetensors.numpy import load_file
 
+from tests.post_training.conftest import JOB_TIMEOUT_S, LORA, training_config, wait_for
 from tests.support.models import smollm2_gguf
 from tests.support.server import RunningServer, run_server
 
 pytestmark = pytest.mark.slow
 
-JOB_TIMEOUT_S = 600
 JOB_ENV = "PLUGSTACK_TRL_JOB"  # set by plugstack_trl.distributed in every worker's environment
-LORA = {"type": "LoRA", "lora_attn_modules": ["q_proj", "v_proj"], "apply_lora_to_mlp": False,
-        "apply_lora_to_output": False, "rank": 8, "alpha": 16}  # fmt: skip
 # Both runs compute in fp32 and differ only in how the sums are split (per-worker batches padded to
 # their own length, gradients averaged by an all-reduce): measured differences are ~1e-6 in the
 # losses and ~7e-6 in adapter weights. One Adam step moves a weight by about lr (1e-3), so a wrong
@@ -80,35 +78,13 @@ def start_job(
         model=str(smollm2_gguf()),
         algorithm_config=LORA,
         training_config={
-            "n_epochs": 1,
-            "max_steps_per_epoch": steps,
-            "gradient_accumulation_steps": 1,
-            "max_validation_steps": 1,
-            "dtype": "fp32",
+            **training_config("dialogs", epochs=1, steps=steps, lr=1e-3, batch_size=batch_size),
             "efficiency_config": efficiency,
-            "data_config": {
-                "dataset_id": "dialogs",
-                "batch_size": batch_size,
-                "shuffle": True,
-                "data_format": "dialog",
-            },
-            "optimizer_config": {"optimizer_type": "adamw", "lr": 1e-3, "weight_decay": 0.0, "num_warmup_steps": 0},
         },
         hyperparam_search_config={},
         logger_config={},
     )
     return job_uuid
-
-
-def wait_for(client: LlamaStackClient, job_uuid: str, done: Any, timeout: float = JOB_TIMEOUT_S) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = client.alpha.post_training.job.status(job_uuid=job_uuid)
-        if done(status):
-            return status
-        assert status.status not in ("failed", "cancelled"), status.to_dict()
-        time.sleep(1)
-    raise AssertionError(f"job {job_uuid} did not get there in {timeout} s: {status.to_dict()}")
 
 
 def job_log(server: RunningServer, job_uuid: str) -> list[str]:

@@ -17,16 +17,19 @@ import openai
 import pytest
 from llama_stack_client import BadRequestError, ConflictError, LlamaStackClient
 
-from tests.post_training.conftest import SECRET_QUESTION, preference_rows, secret_rows
+from tests.post_training.conftest import (
+    LORA,
+    SECRET_QUESTION,
+    preference_rows,
+    secret_rows,
+    training_config,
+    wait_for,
+)
 from tests.support.models import smollm2_gguf
 from tests.support.postgres import StateStorage
 from tests.support.server import RunningServer, run_server
 
 pytestmark = pytest.mark.slow
-
-JOB_TIMEOUT_S = 420
-LORA = {"type": "LoRA", "lora_attn_modules": ["q_proj", "v_proj"], "apply_lora_to_mlp": False,
-        "apply_lora_to_output": False, "rank": 8, "alpha": 16}  # fmt: skip
 
 
 def stack_config(base_cache: Path) -> str:
@@ -56,18 +59,6 @@ registered_resources:
 """
 
 
-def training_config(dataset_id: str, epochs: int, steps: int, lr: float, batch_size: int = 2) -> dict[str, Any]:
-    return {
-        "n_epochs": epochs,
-        "max_steps_per_epoch": steps,
-        "gradient_accumulation_steps": 1,
-        "max_validation_steps": 1,
-        "dtype": "fp32",
-        "data_config": {"dataset_id": dataset_id, "batch_size": batch_size, "shuffle": True, "data_format": "dialog"},
-        "optimizer_config": {"optimizer_type": "adamw", "lr": lr, "weight_decay": 0.0, "num_warmup_steps": 0},
-    }
-
-
 def register_rows(
     client: LlamaStackClient, dataset_id: str, rows: list[dict[str, Any]], purpose: str = "post-training/messages"
 ) -> None:
@@ -87,17 +78,6 @@ def sft(client: LlamaStackClient, dataset_id: str, **overrides: Any) -> str:
     }
     assert client.alpha.post_training.supervised_fine_tune(**options).job_uuid == job_uuid
     return job_uuid
-
-
-def wait_for(client: LlamaStackClient, job_uuid: str, done: Any, timeout: float = JOB_TIMEOUT_S) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = client.alpha.post_training.job.status(job_uuid=job_uuid)
-        if done(status):
-            return status
-        assert status.status not in ("failed", "cancelled"), status.to_dict()
-        time.sleep(0.5)
-    raise AssertionError(f"job {job_uuid} did not get there in {timeout} s: {status.to_dict()}")
 
 
 def served(status: Any) -> bool:

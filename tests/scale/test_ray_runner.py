@@ -27,7 +27,7 @@ from plugstack.plugins import Catalog
 from plugstack.storage.backends import StorageBackend, open_backend
 from tests.post_training.conftest import secret_rows
 from tests.post_training.test_server import register_rows, served, sft, training_config, wait_for
-from tests.support.models import smollm2_gguf
+from tests.support.models import llama_cpp_provider, smollm2_gguf
 from tests.support.ray_cluster import RayCluster, ray_cluster
 from tests.support.server import free_port, run_server
 
@@ -250,11 +250,7 @@ distribution: ray-eval-test
 apis: [inference, datasetio, scoring, eval]
 providers:
   inference:
-    - provider_id: llama-cpp
-      provider_type: inline::llama-cpp
-      config:
-        n_ctx: 1024
-        models: [{{model_id: smol, gguf: "{smollm2_gguf()}"}}]
+{llama_cpp_provider(model_id="smol", n_ctx=1024)}
   datasetio:
     - provider_id: localfs
       provider_type: inline::localfs

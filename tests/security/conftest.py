@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.clients import http_fixture
 from tests.support.models import smollm2_gguf
 from tests.support.server import RunningServer, run_server
 
@@ -50,10 +51,7 @@ def server(home: Path) -> Iterator[RunningServer]:
         yield running
 
 
-@pytest.fixture(scope="package")
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=120) as client:
-        yield client
+http = http_fixture()
 
 
 def error(response: httpx.Response, status: int) -> str:

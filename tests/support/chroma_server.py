@@ -7,14 +7,13 @@ runs. The main venv has only the HTTP client (`chromadb-client`), which `remote:
 """
 
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.support.processes import stop, wait_healthy
 from tests.support.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,27 +35,7 @@ def run_chroma(data_dir: Path) -> Iterator[str]:
         process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process, log_path)
+        wait_healthy(process, f"{url}/api/v2/heartbeat", "chroma", log_path, START_TIMEOUT_S, interval=0.2)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"chroma exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"chroma did not answer within {START_TIMEOUT_S} s:\n{log_path.read_text(errors='replace')}")
+        stop(process)

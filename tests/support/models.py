@@ -43,3 +43,16 @@ def make_lora_adapter(base_dir: Path, out: Path, random_weights: bool) -> Path:
     config = LoraConfig(r=4, lora_alpha=128, target_modules=["q_proj", "v_proj"], init_lora_weights=not random_weights)
     get_peft_model(base, config).save_pretrained(out)
     return out
+
+
+def llama_cpp_provider(model_id: str = "SmolLM2-135M-Instruct", n_ctx: int = 2048) -> str:
+    """A run.yaml entry for ``providers: inference:`` (indented to stand under it, no final
+    newline): provider `llama-cpp` serving SmolLM2's GGUF as ``model_id``."""
+    return f"""\
+    - provider_id: llama-cpp
+      provider_type: inline::llama-cpp
+      config:
+        n_ctx: {n_ctx}
+        models:
+          - model_id: {model_id}
+            gguf: pkg://{SMOLLM2_PACKAGE}/{SMOLLM2_GGUF}"""

@@ -3,14 +3,12 @@ server (`python -m llama_cpp.server`) on a GGUF file, on 127.0.0.1 and a free po
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
+from tests.support.processes import stop, wait_healthy
 from tests.support.server import free_port
 
 START_TIMEOUT_S = 120.0
@@ -43,26 +41,7 @@ def llama_cpp_server(
         process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, text=True)
     backend = Backend(f"http://127.0.0.1:{port}/v1", port, process, log_path)
     try:
-        _wait_ready(backend)
+        wait_healthy(process, f"{backend.base_url}/models", "llama_cpp.server", log_path, START_TIMEOUT_S)
         yield backend
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_ready(backend: Backend) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if backend.process.poll() is not None:
-            raise RuntimeError(f"llama_cpp.server exited with {backend.process.returncode}:\n{backend.log()}")
-        try:
-            if httpx.get(f"{backend.base_url}/models", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"llama_cpp.server not ready after {START_TIMEOUT_S} s:\n{backend.log()}")
+        stop(process)

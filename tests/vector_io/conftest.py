@@ -15,6 +15,7 @@ from openai import OpenAI
 from openai.types import VectorStore
 
 from tests.support.chroma_server import requires_chroma, run_chroma
+from tests.support.clients import openai_client
 from tests.support.postgres import SQLITE, StateStorage
 from tests.support.server import RunningServer, run_server
 
@@ -77,10 +78,6 @@ def start(
     else:
         run_yaml = RUN_YAML.format(provider_id="sqlite-vec", provider_type="inline::sqlite-vec", engine_config="")
     return run_server(storage.apply(run_yaml), state_dir)
-
-
-def openai_client(server: RunningServer) -> OpenAI:
-    return OpenAI(base_url=f"{server.base_url}/v1", api_key="x", max_retries=0, timeout=120)
 
 
 def wait_processed(client: OpenAI, store_id: str, timeout: float = 120.0) -> VectorStore:

@@ -4,15 +4,14 @@ older than the main venv's), and its OpenAI-compatible server started from there
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.support.processes import wait_healthy
 from tests.support.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +67,8 @@ def vllm_server(model_dir: Path, log_dir: Path, served_name: str, *args: str) ->
         )
     server = VLLMServer(f"http://127.0.0.1:{port}/v1", process, log_path)
     try:
-        _wait_ready(server)
+        url = f"{server.base_url}/models"
+        wait_healthy(process, url, "vLLM server", log_path, START_TIMEOUT_S, interval=0.5, log_tail=5000)
         yield server
     finally:
         stop_group(process)
@@ -83,17 +83,3 @@ def stop_group(process: subprocess.Popen[str], timeout: float = 30) -> None:
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # engine workers left behind, if any
     process.wait()
-
-
-def _wait_ready(server: VLLMServer) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"vLLM server exited with {server.process.returncode}:\n{server.log()[-5000:]}")
-        try:
-            if httpx.get(f"{server.base_url}/models", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"vLLM server not ready after {START_TIMEOUT_S} s:\n{server.log()[-5000:]}")

@@ -52,24 +52,14 @@ class ListModelsResponse(BaseModel):
     data: list[Model]
 
 
-def _build(request: RegisterModelRequest, provider_id: str) -> Model:
-    return Model(
-        identifier=request.model_id,
-        provider_id=provider_id,
-        provider_resource_id=request.provider_model_id or request.model_id,
-        model_type=request.model_type,
-        metadata=request.metadata,
-    )
-
-
 MODELS = ResourceKind(
     registered_key="models",
     type="model",
     api=Api.inference,
     resource_class=Model,
     register_request=RegisterModelRequest,
-    build=_build,
     id_field="model_id",
+    provider_id_field="provider_model_id",
 )
 
 

@@ -27,12 +27,19 @@ class Resource(BaseModel):
         return self.model_dump(exclude=set(self.volatile_fields)) == other.model_dump(exclude=set(self.volatile_fields))
 
 
+# Fields a resource gets from the registry, never copied from a register request.
+_REGISTRY_FIELDS = frozenset({"identifier", "provider_id", "provider_resource_id", "type", "owner"})
+
+
 @dataclass(frozen=True)
 class ResourceKind:
     """One kind of resource: how it is registered, stored and which API's providers own it.
 
-    ``registered_key`` is its key under run.yaml's ``registered_resources``; ``build`` turns a
-    register request (provider_id resolved) into the stored resource.
+    ``registered_key`` is its key under run.yaml's ``registered_resources``. A register request
+    (provider_id resolved) becomes the stored resource by ``build`` where a kind needs its own
+    logic; otherwise the resource takes the request's fields of the same name, its identifier
+    from ``id_field`` and its id inside the provider from ``provider_id_field`` (default: the
+    identifier).
     """
 
     registered_key: str
@@ -40,5 +47,20 @@ class ResourceKind:
     api: Api
     resource_class: type[Resource]
     register_request: type[BaseModel]
-    build: Callable[[Any, str], Resource]
     id_field: str
+    provider_id_field: str | None = None
+    build: Callable[[Any, str], Resource] | None = None
+
+    def new_resource(self, request: BaseModel, provider_id: str) -> Resource:
+        """The resource a register request (already validated) stands for."""
+        if self.build is not None:
+            return self.build(request, provider_id)
+        identifier = getattr(request, self.id_field)
+        in_provider = getattr(request, self.provider_id_field) if self.provider_id_field else None
+        shared = (type(request).model_fields.keys() & self.resource_class.model_fields.keys()) - _REGISTRY_FIELDS
+        return self.resource_class(
+            identifier=identifier,
+            provider_id=provider_id,
+            provider_resource_id=in_provider or identifier,
+            **{name: getattr(request, name) for name in shared},
+        )

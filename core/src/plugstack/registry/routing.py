@@ -103,7 +103,7 @@ class RoutingTable:
             before = self._announced.get(provider_id, set())
             now: set[str] = set()
             for raw in requests:
-                resource = self.kind.build(self.kind.register_request.model_validate(raw), provider_id)
+                resource = self.kind.new_resource(self.kind.register_request.model_validate(raw), provider_id)
                 if resource.identifier in self._resources and resource.identifier not in before:
                     continue  # registered explicitly: that registration wins
                 self._resources[resource.identifier] = resource
@@ -144,7 +144,7 @@ class RoutingTable:
         replaces a differing registration, and a provider that is down keeps its resources
         (calls to them answer 503 with the reason, not 404)."""
         provider_id = self._provider_id(request)
-        resource = self.kind.build(request, provider_id)
+        resource = self.kind.new_resource(request, provider_id)
         check_printable(resource.identifier, self.kind.id_field)
         owner = None if from_config else owner_for_new()
         if not from_config:

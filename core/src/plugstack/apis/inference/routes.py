@@ -5,7 +5,8 @@ OpenAI-compatible server gets the backend's reply bytes as they came (model id a
 no response model built; the declared response models still document the routes.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -28,7 +29,7 @@ from plugstack.apis.inference.models import (
     RerankResponse,
 )
 from plugstack.apis.inference.router import InferenceRouter
-from plugstack.remote.relay import Relayed, RelayedJson
+from plugstack.remote.relay import Relayed, RelayedJson, RelayRequest
 from plugstack.server.sse import relayed_sse_response, sse_response
 
 # llama-stack-client JSON-decodes every SSE event, and Llama Stack's own server never sends
@@ -46,32 +47,32 @@ async def _relayed(relayed: Relayed, http: Request) -> Response:
     return await relayed_sse_response(relayed.events, http.scope["path"], _done_sentinel(http))
 
 
+async def _generate(
+    impl: InferenceRouter, body: RelayRequest, http: Request, generate: Callable[[Any], Awaitable[Any]]
+) -> Any:
+    """A chat or text completion: relayed when a remote backend serves the model, else generated
+    (cancelled when the client goes away), streamed as SSE when asked to."""
+    relayed = await impl.relay(body)
+    if relayed is not None:
+        return await _relayed(relayed, http)
+    result = await cancel_on_disconnect(http, generate(body))
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, AsyncIterator):
+        return await sse_response(result, http.scope["path"], _done_sentinel(http))
+    return result
+
+
 def create_router(impl: InferenceRouter) -> APIRouter:
     router = APIRouter(tags=["inference"])
 
     @router.post("/v1/chat/completions", response_model=ChatCompletion, summary="Create a chat completion")
     async def chat_completions(body: ChatCompletionRequest, http: Request) -> ChatCompletion | Response:
-        relayed = await impl.relay(body)
-        if relayed is not None:
-            return await _relayed(relayed, http)
-        result = await cancel_on_disconnect(http, impl.chat_completion(body))
-        if isinstance(result, Response):
-            return result
-        if isinstance(result, AsyncIterator):
-            return await sse_response(result, http.scope["path"], _done_sentinel(http))
-        return result
+        return await _generate(impl, body, http, impl.chat_completion)
 
     @router.post("/v1/completions", response_model=Completion, summary="Create a text completion")
     async def completions(body: CompletionRequest, http: Request) -> Completion | Response:
-        relayed = await impl.relay(body)
-        if relayed is not None:
-            return await _relayed(relayed, http)
-        result = await cancel_on_disconnect(http, impl.completion(body))
-        if isinstance(result, Response):
-            return result
-        if isinstance(result, AsyncIterator):
-            return await sse_response(result, http.scope["path"], _done_sentinel(http))
-        return result
+        return await _generate(impl, body, http, impl.completion)
 
     @router.post("/v1/embeddings", response_model=EmbeddingsResponse, summary="Create embeddings")
     async def embeddings(body: EmbeddingsRequest, http: Request) -> EmbeddingsResponse | Response:

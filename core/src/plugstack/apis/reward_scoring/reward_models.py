@@ -9,25 +9,14 @@ from plugstack.apis.names import Api
 from plugstack.apis.reward_scoring.models import ListRewardModelsResponse, RegisterRewardModelRequest, RewardModel
 from plugstack.registry.resources import ResourceKind
 
-
-def _build(request: RegisterRewardModelRequest, provider_id: str) -> RewardModel:
-    return RewardModel(
-        identifier=request.reward_model_id,
-        provider_id=provider_id,
-        provider_resource_id=request.provider_model_id or request.reward_model_id,
-        params=request.params,
-        metadata=request.metadata,
-    )
-
-
 REWARD_MODELS = ResourceKind(
     registered_key="reward_models",
     type="reward_model",
     api=Api.reward_scoring,
     resource_class=RewardModel,
     register_request=RegisterRewardModelRequest,
-    build=_build,
     id_field="reward_model_id",
+    provider_id_field="provider_model_id",
 )
 
 REWARD_MODELS_API = ResourceApi(

@@ -5,27 +5,14 @@ from plugstack.apis.names import Api
 from plugstack.apis.scoring.models import ListScoringFunctionsResponse, RegisterScoringFnRequest, ScoringFn
 from plugstack.registry.resources import ResourceKind
 
-
-def _build(request: RegisterScoringFnRequest, provider_id: str) -> ScoringFn:
-    return ScoringFn(
-        identifier=request.scoring_fn_id,
-        provider_id=provider_id,
-        provider_resource_id=request.provider_scoring_fn_id or request.scoring_fn_id,
-        description=request.description,
-        return_type=request.return_type,
-        params=request.params,
-        metadata=request.metadata,
-    )
-
-
 SCORING_FNS = ResourceKind(
     registered_key="scoring_fns",
     type="scoring_function",
     api=Api.scoring,
     resource_class=ScoringFn,
     register_request=RegisterScoringFnRequest,
-    build=_build,
     id_field="scoring_fn_id",
+    provider_id_field="provider_scoring_fn_id",
 )
 
 

@@ -5,24 +5,12 @@ from plugstack.apis.names import Api
 from plugstack.apis.tool_runtime.models import ListToolGroupsResponse, RegisterToolGroupRequest, ToolGroup
 from plugstack.registry.resources import ResourceKind
 
-
-def _build(request: RegisterToolGroupRequest, provider_id: str) -> ToolGroup:
-    return ToolGroup(
-        identifier=request.toolgroup_id,
-        provider_id=provider_id,
-        provider_resource_id=request.toolgroup_id,
-        args=request.args,
-        mcp_endpoint=request.mcp_endpoint,
-    )
-
-
 TOOL_GROUPS = ResourceKind(
     registered_key="tool_groups",
     type="tool_group",
     api=Api.tool_runtime,
     resource_class=ToolGroup,
     register_request=RegisterToolGroupRequest,
-    build=_build,
     id_field="toolgroup_id",
 )
 
