@@ -14,10 +14,10 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-import aiohttp
 import httpx
 
 from plugstack.remote.balancer import Balancer
+from plugstack.remote.http1 import Http1Client
 from tests.support.server import run_server
 from tests.support.zero_backend import MODEL, zero_backend
 
@@ -28,7 +28,7 @@ BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Name a colour.
 
 
 class Reply:
-    """Stands in for aiohttp's response in the in-process measurement (only its identity counts)."""
+    """Stands in for a backend's response in the in-process measurement (only its identity counts)."""
 
 
 async def _ready(reply: Reply) -> Reply:
@@ -37,7 +37,7 @@ async def _ready(reply: Reply) -> Reply:
 
 def lease_cost_us(replicas: int) -> float:
     """Microseconds for a request's whole lease: pick, send (an already-answered request), done."""
-    balancer = Balancer([f"http://127.0.0.1:{9000 + i}/v1" for i in range(replicas)], "bench", aiohttp.ClientSession)
+    balancer = Balancer([f"http://127.0.0.1:{9000 + i}/v1" for i in range(replicas)], "bench", Http1Client({}))
 
     async def run() -> float:
         start = time.process_time()  # CPU time: waiting for a core on a busy machine is not counted

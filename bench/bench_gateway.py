@@ -23,7 +23,8 @@ and load generator share the CPU, and that split bounds the share); cold start (
 first healthy answer) and idle RSS. The whole measurement runs RUNS times;
 the table shows medians. ``BENCH_GATEWAY_QUICK=1`` runs once with a quarter of the requests:
 a check that it works, not figures to quote.
-A last section times the HTTP clients a gateway could use for its backend hop; the gateway's
+A last section times the HTTP clients a gateway could use for its backend hop (plugstack's own,
+`plugstack.remote.http1`, among them); the gateway's
 CPU is also given in units of one bare aiohttp request's, a ratio that varies far less with
 the load of a shared machine than milliseconds do.
 """
@@ -300,6 +301,16 @@ async def client_cpu(port: int) -> dict[str, float]:
         await response.aread()
 
     senders["httpx transport"] = via_transport
+
+    from plugstack.remote.http1 import Http1Client
+
+    http1 = Http1Client({"Accept-Encoding": "identity"})
+    closers.append(http1.aclose)
+
+    async def via_http1() -> None:
+        await (await http1.request("POST", url, payload, headers)).read()
+
+    senders["plugstack http1"] = via_http1
 
     import httpcore
 

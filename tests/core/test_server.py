@@ -1,5 +1,7 @@
 """The core routes through the real server, with the published llama-stack-client and raw HTTP."""
 
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -184,3 +186,13 @@ def test_registrations_survive_a_restart(markov_provider: Path, tmp_path: Path) 
 def test_the_server_log_shows_plugstack_records_at_info(server: RunningServer) -> None:
     """`plugstack run` prints its own and its providers' INFO records (not only uvicorn's)."""
     assert "plugstack.server.app: stack 'core-test' ready in" in server.log()
+
+
+def test_the_access_log_has_uvicorns_lines(server: RunningServer) -> None:
+    """Batched (plugstack.server.access_log), but line for line what uvicorn writes."""
+    httpx.get(f"{server.base_url}/v1/models?limit=1", timeout=30)
+    deadline = time.monotonic() + 5
+    while '"GET /v1/models?limit=1 HTTP/1.1" 200 OK' not in server.log():
+        assert time.monotonic() < deadline, server.log()[-2000:]
+        time.sleep(0.05)
+    assert re.search(r'^INFO:     127\.0\.0\.1:\d+ - "GET /v1/models\?limit=1 HTTP/1\.1" 200 OK$', server.log(), re.M)

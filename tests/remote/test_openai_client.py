@@ -15,7 +15,10 @@ from plugstack.errors import (
     ProviderUnavailableError,
     QuotaExceededError,
 )
+from plugstack.remote.config import RemoteInferenceConfig
+from plugstack.remote.inference import RemoteInference
 from plugstack.remote.openai_client import OpenAIClient, RemoteEndpointConfig, api_base
+from plugstack.remote.relay import RelayedJson
 from tests.support.server import free_port
 
 REQUEST = ChatCompletionRequest(model="m", messages=[{"role": "user", "content": "hi"}], max_tokens=4)
@@ -160,3 +163,26 @@ async def test_health_reports_an_unreachable_backend() -> None:
     health = await remote.health()
     await remote.aclose()
     assert health["status"] == "Error" and "unreachable" in health["message"]
+
+
+async def test_relay_forwards_the_clients_bytes_renaming_only_the_model(backend) -> None:  # type: ignore[no-untyped-def]
+    """Key order, spacing, nulls and fields we do not model reach the backend as the client sent them."""
+    seen: list[bytes] = []
+
+    def answer(request: web.Request, body: bytes) -> web.Response:
+        seen.append(body)
+        return web.json_response(REPLY)
+
+    config = RemoteInferenceConfig(url=await backend(answer), discover_models=False)
+    remote = RemoteInference(OpenAIClient(config, "test backend"), config, "remote", {})
+    sent = b'{"messages": [{"role": "user", "content": "hi"}],  "model": "alias", "top_k": 3, "seed": null}'
+    request = ChatCompletionRequest.model_validate_json(sent)
+    relayed = await remote.relay(request, "backend-id", sent)
+    assert seen[-1] == sent.replace(b'"alias"', b'"backend-id"')
+    assert isinstance(relayed, RelayedJson) and json.loads(relayed.body)["model"] == "alias"
+    # a second "model" key (a tool's parameter here): the validated request, serialised again
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"properties": {"model": {}}}}}]
+    sent = json.dumps({"model": "alias", "messages": [{"role": "user", "content": "hi"}], "tools": tools}).encode()
+    await remote.relay(ChatCompletionRequest.model_validate_json(sent), "backend-id", sent)
+    assert json.loads(seen[-1]) == {**json.loads(sent), "model": "backend-id"}
+    await remote.shutdown()

@@ -14,20 +14,19 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-
 from plugstack.errors import ProviderUnavailableError
 from plugstack.remote.config import MAX_RETRY_S
+from plugstack.remote.http1 import ConnectError, Http1Client, HttpError, Response
 
 log = logging.getLogger(__name__)
 
 # Failures that mean the replica is not there (refused, unresolvable, no connection in time):
 # the request never reached it, so another replica may take it at once.
-_DOWN = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+_DOWN = ConnectError
 
 
 @dataclass(slots=True, eq=False)
@@ -56,26 +55,26 @@ class Backend:
 class Balancer:
     """Least-outstanding-requests choice among replicas, with dead ones left out and probed back.
 
-    ``session`` is the client's own (so probes carry its credentials and TLS settings).
+    ``http`` is the client's own (so probes carry its credentials and TLS settings).
     """
 
     def __init__(
         self,
         urls: list[str],
         name: str,
-        session: Callable[[], aiohttp.ClientSession],
+        http: Http1Client,
         retry_s: float = 5.0,
         probe_timeout_s: float = 5.0,
     ) -> None:
         self.backends = [Backend(url) for url in urls]
         self.name = name
         self._only = self.backends[0] if len(self.backends) == 1 else None
-        self._session = session
+        self._http = http
         self._retry_s = retry_s
         self._probe_timeout_s = probe_timeout_s
         self._turn = 0
         # id(response) -> (a weak reference that ends the lease should the response be dropped, its replica)
-        self._leases: dict[int, tuple[weakref.ref[aiohttp.ClientResponse], Backend]] = {}
+        self._leases: dict[int, tuple[weakref.ref[Response], Backend]] = {}
         self._probes: dict[Backend, asyncio.Task[str]] = {}
 
     @property
@@ -115,7 +114,7 @@ class Balancer:
         chosen.outstanding += 1
         return chosen
 
-    async def send(self, backend: Backend, request: Awaitable[aiohttp.ClientResponse]) -> aiohttp.ClientResponse:
+    async def send(self, backend: Backend, request: Awaitable[Response]) -> Response:
         """Await ``request`` (sent to ``backend``); the lease then lasts until ``done(response)``
         (or until the response is garbage, should a caller drop it unread)."""
         if self._only is not None:
@@ -130,7 +129,7 @@ class Balancer:
         self._leases[key] = (weakref.ref(response, lambda _: self._expire(key)), backend)
         return response
 
-    def done(self, response: aiohttp.ClientResponse) -> None:
+    def done(self, response: Response) -> None:
         """The response was read or closed: its replica has one request fewer in flight."""
         if self._only is None and (lease := self._leases.pop(id(response), None)) is not None:
             lease[1].outstanding -= 1
@@ -185,15 +184,14 @@ class Balancer:
 
     async def _probe(self, backend: Backend, timeout_s: float) -> str:
         """GET the replica's ``/models``: up when it answers 200, down when it cannot be reached."""
-        timeout = aiohttp.ClientTimeout(total=timeout_s)
         try:
-            async with self._session().get(backend.base_url + "/models", timeout=timeout) as response:
-                await response.read()
-                status = response.status
+            response = await self._http.request("GET", backend.base_url + "/models", timeout_s=timeout_s)
+            await response.read()
+            status = response.status
         except _DOWN as exc:
             self._mark_down(backend, exc)
             return backend.describe(time.monotonic())
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except HttpError as exc:
             return f"{backend.base_url} did not answer /models: {type(exc).__name__}: {exc}"
         if status != 200:
             return f"{backend.base_url} answered /models with {status}"

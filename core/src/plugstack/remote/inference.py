@@ -1,8 +1,8 @@
 """The inference API over an OpenAI-compatible server: what every remote adapter is made of.
 
 An adapter (``remote::vllm`` and later ones) is this class plus its own config and name;
-only what a backend does differently (extra request fields, model metadata) is overridden.
-Requests pass through unchanged but for the model id. The HTTP routes take `relay`: the
+only what a backend does differently (model metadata, say) is overridden. Requests pass
+through unchanged but for the model id: relayed ones as the client's own JSON bytes. The HTTP routes take `relay`: the
 backend's bytes come back as they are, the model id aside; in-process callers get models.
 
 Model discovery: the stack's model routing table calls ``list_resources("model")`` when it
@@ -111,45 +111,41 @@ class RemoteInference:
 
     # -- the inference API ----------------------------------------------------------------
 
-    def prepare_chat(self, request: ChatCompletionRequest) -> ChatCompletionRequest:
-        """Backend-specific request rewriting (none by default)."""
-        return request
-
-    def prepare_completion(self, request: CompletionRequest) -> CompletionRequest:
-        return request
-
-    def _outgoing(self, request: RelayRequest) -> tuple[str, RelayRequest]:
-        """The backend path and the request as the backend gets it."""
+    def _path(self, request: RelayRequest) -> str:
+        """The backend path for ``request``, once it is known the backend can take it."""
         if isinstance(request, ChatCompletionRequest):
             if request.response_format is not None and request.response_format.type == "grammar":
                 raise BadRequestError(
                     f"response_format: {self.client.name} is reached through the OpenAI API, which has no grammars"
                 )
-            return "/chat/completions", self.prepare_chat(request)
-        if isinstance(request, CompletionRequest):
-            return "/completions", self.prepare_completion(request)
-        return "/embeddings", request
+            return "/chat/completions"
+        return "/completions" if isinstance(request, CompletionRequest) else "/embeddings"
 
-    async def relay(self, request: RelayRequest, client_model: str) -> Relayed:
-        path, outgoing = self._outgoing(request)
-        if isinstance(outgoing, SamplingParams) and outgoing.stream:
-            payloads = await self.client.stream_raw(path, encode(outgoing))
-            return RelayedStream(_renamed(payloads, client_model))
-        return RelayedJson(rename_model(await self.client.post_raw(path, encode(outgoing)), client_model))
+    async def relay(self, request: RelayRequest, backend_model: str, body: bytes | None = None) -> Relayed:
+        path = self._path(request)
+        # The client's own JSON with the model renamed, when the model member is found unambiguously;
+        # otherwise the validated request, serialised again.
+        if body is not None and body.count(b'"model"') == 1:
+            content = rename_model(body, backend_model)
+        else:
+            content = encode(request.model_copy(update={"model": backend_model}))
+        if isinstance(request, SamplingParams) and request.stream:
+            return RelayedStream(_renamed(await self.client.stream_raw(path, content), request.model))
+        return RelayedJson(rename_model(await self.client.post_raw(path, content), request.model))
 
     async def chat_completion(
         self, request: ChatCompletionRequest
     ) -> ChatCompletion | AsyncIterator[ChatCompletionChunk]:
-        path, outgoing = self._outgoing(request)
+        path = self._path(request)
         if request.stream:
-            return await self.client.stream(path, outgoing, ChatCompletionChunk)
-        return await self.client.post(path, outgoing, ChatCompletion)
+            return await self.client.stream(path, request, ChatCompletionChunk)
+        return await self.client.post(path, request, ChatCompletion)
 
     async def completion(self, request: CompletionRequest) -> Completion | AsyncIterator[Completion]:
-        path, outgoing = self._outgoing(request)
+        path = self._path(request)
         if request.stream:
-            return await self.client.stream(path, outgoing, Completion)
-        return await self.client.post(path, outgoing, Completion)
+            return await self.client.stream(path, request, Completion)
+        return await self.client.post(path, request, Completion)
 
     async def embeddings(self, request: EmbeddingsRequest) -> EmbeddingsResponse:
         return await self.client.post("/embeddings", request, EmbeddingsResponse)

@@ -2,8 +2,9 @@
 
 Every remote inference adapter talks to its backend through this client, so connection
 pooling, retries, TLS, auth and the mapping of backend failures onto plugstack's errors
-exist once. It runs on aiohttp: on the backend hop, which every proxied request pays, it
-costs a third of httpx's CPU (bench/bench_gateway.py measures both). Two levels:
+exist once. It runs on the lean HTTP/1.1 client of `plugstack.remote.http1`: the backend hop is
+paid by every proxied request, and there it costs a fraction of aiohttp's CPU, itself a third of
+httpx's (bench/bench_gateway.py measures all three). Two levels:
 ``post_raw``/``stream_raw`` hand back the backend's bytes (the HTTP routes relay them as they
 came), ``post``/``stream`` validate them as our models (for in-process callers: agents, eval).
 
@@ -15,12 +16,10 @@ backend's own message (401/403 → 502: our credentials are wrong, not the calle
 import asyncio
 import json
 import logging
-import ssl
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any, TypeVar
 
-import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from plugstack.errors import (
@@ -32,13 +31,14 @@ from plugstack.errors import (
 )
 from plugstack.remote.balancer import Balancer
 from plugstack.remote.config import RemoteEndpointConfig
+from plugstack.remote.http1 import ConnectError, DisconnectedError, Http1Client, HttpError, Response
 
 log = logging.getLogger(__name__)
 
 Model = TypeVar("Model", bound=BaseModel)
 
 # Failures where the request cannot have reached the backend's engine: safe to send again.
-_RETRYABLE = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError)
+_RETRYABLE = (ConnectError, DisconnectedError)
 _JSON = {"Content-Type": "application/json"}
 _SSE = {"Content-Type": "application/json", "Accept": "text/event-stream"}
 _MESSAGE_LIMIT = 1000
@@ -49,11 +49,6 @@ def api_base(url: str) -> str:
     """The OpenAI API root of ``url``: `/v1` appended unless the path already ends with it."""
     base = url.rstrip("/")
     return base if base.endswith("/v1") else f"{base}/v1"
-
-
-def _ssl(verify: bool | str) -> bool | ssl.SSLContext:
-    """aiohttp's ``ssl`` argument: True (default checks), False (none) or a context with a CA bundle."""
-    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
 
 
 def backend_message(body: bytes) -> str:
@@ -83,22 +78,24 @@ class OpenAIClient:
     """An OpenAI-compatible backend: pooled keep-alive connections, retries, errors mapped once.
 
     ``name`` (e.g. "vLLM server") appears in every error message, so an operator reading a
-    503 knows which backend is meant. The aiohttp session is opened on first use, inside the
-    server's event loop.
+    503 knows which backend is meant.
     """
 
     def __init__(self, config: RemoteEndpointConfig, name: str) -> None:
         self.config = config
         self.name = name
         self.base_url = api_base(config.url)
-        # identity: the relay forwards the backend's bytes as they came (aiohttp would ask for gzip)
-        self._headers = {"Accept-Encoding": "identity"}
+        # identity: the relay forwards the backend's bytes as they came
+        headers = {"Accept-Encoding": "identity"}
         if config.api_token:
-            self._headers["Authorization"] = f"Bearer {config.api_token.get_secret_value()}"
-        self._timeout = aiohttp.ClientTimeout(
-            total=None, connect=config.connect_timeout_s, sock_read=config.request_timeout_s
+            headers["Authorization"] = f"Bearer {config.api_token.get_secret_value()}"
+        self._http = Http1Client(
+            headers,
+            max_connections=config.max_connections,
+            connect_timeout_s=config.connect_timeout_s,
+            read_timeout_s=config.request_timeout_s,
+            tls_verify=config.tls_verify,
         )
-        self._session: aiohttp.ClientSession | None = None
         self.backends = Balancer(
             [api_base(url) for url in config.backend_urls()],
             name,
@@ -107,20 +104,9 @@ class OpenAIClient:
             config.connect_timeout_s,
         )  # several `urls`: each request to the replica with the fewest in flight (balancer.py)
 
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(
-                limit=self.config.max_connections, ssl=_ssl(self.config.tls_verify), enable_cleanup_closed=True
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector, headers=self._headers, timeout=self._timeout, auto_decompress=False
-            )
-        return self._session
-
     async def aclose(self) -> None:
         await self.backends.aclose()
-        if self._session is not None:
-            await self._session.close()
+        await self._http.aclose()
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -168,20 +154,19 @@ class OpenAIClient:
         stream: bool,
         retries: int,
         timeout_s: float | None = None,
-    ) -> aiohttp.ClientResponse:
+    ) -> Response:
         """Send with retries: on connection failures always (nothing reached the backend),
         on 5xx only when the response is not a stream. Non-2xx answers raise mapped errors;
         the caller reads (and so releases) a 2xx response."""
-        timeout = aiohttp.ClientTimeout(total=timeout_s) if timeout_s else None
         attempt = 0
         while True:
             backend = self.backends.pick()
             url = backend.base_url + path
             try:
                 response = await self.backends.send(
-                    backend, self._http().request(method, url, data=content, headers=headers, timeout=timeout)
+                    backend, self._http.request(method, url, content, headers, timeout_s)
                 )
-            except (aiohttp.ClientError, TimeoutError) as exc:
+            except HttpError as exc:
                 if self.backends.fail_over(exc):
                     continue  # that replica is down and another is up: nothing was sent, send it there
                 if attempt < retries and isinstance(exc, _RETRYABLE):
@@ -198,13 +183,12 @@ class OpenAIClient:
                 continue
             raise self._status_error(response.status, body)
 
-    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
+    async def _read(self, response: Response) -> bytes:
         try:
             return await response.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except HttpError as exc:
             raise self._transport_error(exc) from exc
         finally:
-            response.release()
             self.backends.done(response)
 
     async def _backoff(self, attempt: int, reason: object) -> None:
@@ -224,9 +208,9 @@ class OpenAIClient:
         response = await self._send("POST", path, content, _SSE, stream=True, retries=self.config.max_retries)
         return self._payloads(response)
 
-    async def _payloads(self, response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    async def _payloads(self, response: Response) -> AsyncIterator[bytes]:
         try:
-            async for line in response.content:
+            async for line in response.lines():
                 if not line.startswith(b"data:"):
                     continue
                 payload = line[5:].strip()
@@ -235,7 +219,7 @@ class OpenAIClient:
                 if _is_error_event(payload):
                     raise self._event_error(payload)
                 yield payload
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except HttpError as exc:
             raise ProviderFailedError(f"{self.name} stream broke off: {self._transport_error(exc).detail}") from exc
         finally:
             # Unread bytes left (the client went away): closing the connection tells the

@@ -35,8 +35,9 @@ Relayed = RelayedJson | RelayedStream
 
 @runtime_checkable
 class Relaying(Protocol):
-    async def relay(self, request: RelayRequest, client_model: str) -> Relayed:
-        """Send ``request`` (its ``model`` already the backend's id); replies name ``client_model``."""
+    async def relay(self, request: RelayRequest, backend_model: str, body: bytes | None = None) -> Relayed:
+        """Send ``request`` as the client sent it (``body``, its JSON, when there is one) but
+        naming ``backend_model``; replies name the model as the client did (``request.model``)."""
         ...
 
 

@@ -4,7 +4,8 @@
 provider relays (a remote OpenAI-compatible server) cost the gateway what FastAPI spends
 around the handler: dependency solving, the request object, response models, a streaming
 response's task group. Here the body is validated once as the route's request model (pydantic
-core on the bytes), routed, relayed, and the backend's bytes written as raw ASGI messages.
+core on the bytes), routed, relayed as the client's bytes with the model renamed, and the
+backend's bytes written as raw ASGI messages.
 
 Everything else falls through to FastAPI unchanged, body and all: another path, a model served
 in-process, and a body that does not validate (FastAPI words the 400 as for every route). The
@@ -61,7 +62,7 @@ class RelayRouteMiddleware:
             await self.app(scope, replay(body, receive), send)
             return
         try:
-            relayed = await router.relay(request)
+            relayed = await router.relay(request, body)
             if relayed is None:
                 await self.app(scope, replay(body, receive), send)
             elif isinstance(relayed, RelayedJson):

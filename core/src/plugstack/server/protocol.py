@@ -6,12 +6,15 @@ of the client. Here the writes made within one turn of the event loop are joined
 its end, so a reply whose start and body are sent back to back (every JSON answer, relayed
 ones included) leaves in one send. Streams are not held back: an event is written in the turn
 it arrives in, and so flushed at the end of that turn. ``bench/bench_gateway.py`` measures it.
+The access log lines are written in batches too (`plugstack.server.access_log`).
 """
 
 import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from plugstack.server.access_log import batched
 
 
 class TurnCoalescingTransport:
@@ -58,6 +61,11 @@ class TurnCoalescingTransport:
 
 
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.access_log:
+            self.access_logger = batched(self.access_logger)  # type: ignore[assignment]
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(TurnCoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
 

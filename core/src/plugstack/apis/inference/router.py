@@ -31,20 +31,26 @@ class InferenceRouter:
     def __init__(self, models: RoutingTable) -> None:
         self._models = models
 
-    def _route(self, request: Request, model_type: str) -> tuple[Any, Request]:
+    def _provider(self, request: Request, model_type: str) -> tuple[Any, str]:
+        """The provider serving ``request.model``, and its id for the model."""
         model, provider = self._models.route(request.model)
         if getattr(model, "model_type", "llm") != model_type:
             raise BadRequestError(f"model {request.model!r} is an {model.model_type} model, not {model_type}")  # type: ignore[attr-defined]
-        return provider, request.model_copy(update={"model": model.provider_resource_id or model.identifier})
+        return provider, model.provider_resource_id or model.identifier
 
-    async def relay(self, request: RelayRequest) -> Relayed | None:
+    def _route(self, request: Request, model_type: str) -> tuple[Any, Request]:
+        provider, provider_model = self._provider(request, model_type)
+        return provider, request.model_copy(update={"model": provider_model})
+
+    async def relay(self, request: RelayRequest, body: bytes | None = None) -> Relayed | None:
         """The HTTP routes' fast path: when the model's provider relays (a remote OpenAI-compatible
-        server), its reply as bytes, naming the model as the client did; otherwise None."""
+        server), its reply as bytes, naming the model as the client did; otherwise None.
+        ``body``: the request's JSON as the client sent it, forwarded as it is but for the model."""
         model_type = "embedding" if isinstance(request, EmbeddingsRequest) else "llm"
-        provider, routed = self._route(request, model_type)
+        provider, provider_model = self._provider(request, model_type)
         if not relays(provider):
             return None
-        return await provider.relay(routed, request.model)
+        return await provider.relay(request, provider_model, body)
 
     async def chat_completion(
         self, request: ChatCompletionRequest
