@@ -4,15 +4,19 @@ Tables serve lookups from memory (a dict read per request); before each request 
 reads the store's version token (one key) and reloads every table only when it changed. A
 registration acknowledged by one server is therefore seen by the next request to any other.
 
-On SQLite even that read is skipped while nothing else wrote to the file: ``PRAGMA
-data_version`` on a connection of our own changes only when another connection (another
-server's, or this server's store) committed, and asking costs microseconds, not a query
-through the store. A server alone on its file therefore never reads the token per request.
+On SQLite even that read is skipped while nothing else wrote to the file. The store runs in
+WAL mode, where every commit rewrites the WAL-index header: the first 48 bytes of the file's
+shared memory (``<db>-shm``, https://www.sqlite.org/walformat.html). Mapped read-only, it is
+looked at with a memory read, no system call; a header as it was means no commit since. In
+another journal mode, ``PRAGMA data_version`` on a connection of our own tells the same for
+two locking calls. Either way a server alone on its file never reads the token per request.
 """
 
 import asyncio
+import mmap
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from plugstack.registry.routing import RoutingTable
 from plugstack.registry.store import ResourceStore
@@ -25,14 +29,31 @@ class RegistrySync:
         self._tables = tables
         self._seen: str | None = None
         self._lock = asyncio.Lock()
-        # a connection of its own: data_version ignores the asking connection's own commits
+        # a connection of its own: data_version ignores the asking connection's own commits, and
+        # while it is open the shared memory file stays (SQLite removes it with the last connection)
         self._probe = (
             sqlite3.connect(backend.path, check_same_thread=False) if isinstance(backend, SqliteBackend) else None
         )
-        self._probed: int | None = None
+        self._shm: mmap.mmap | None = None
+        self._data_version = self._change_probe()
+        self._probed: object = None
 
-    def _data_version(self) -> int | None:
-        return None if self._probe is None else self._probe.execute("PRAGMA data_version").fetchone()[0]
+    def _change_probe(self) -> Callable[[], object]:
+        """What to compare before each request: something that changes with every commit."""
+        probe = self._probe
+        if probe is None:
+            return lambda: None
+        pragma = lambda: probe.execute("PRAGMA data_version").fetchone()[0]  # noqa: E731
+        probe.execute("SELECT count(*) FROM sqlite_master").fetchone()  # a read maps the shared memory
+        if probe.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            return pragma
+        try:
+            with Path(f"{probe.execute('PRAGMA database_list').fetchone()[2]}-shm").open("rb") as file:
+                self._shm = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # no such file (an in-memory database), or an empty one
+            return pragma
+        shm = self._shm
+        return lambda: shm[:48]
 
     async def __call__(self) -> None:
         data_version = self._data_version()
@@ -50,5 +71,7 @@ class RegistrySync:
         self._probed = data_version  # only once in sync: a failed reload is tried again
 
     def close(self) -> None:
+        if self._shm is not None:
+            self._shm.close()
         if self._probe is not None:
             self._probe.close()
