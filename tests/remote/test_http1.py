@@ -253,3 +253,41 @@ async def test_tls_with_a_ca_bundle_and_without_checks(serve, tmp_path: Path) ->
     with pytest.raises(ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         await client.request("GET", backend.url + "/")
     await client.aclose()
+
+
+async def test_a_response_released_before_its_end_hands_its_connection_on(serve) -> None:  # type: ignore[no-untyped-def]
+    """A stream's last event read, the chunked end of the body comes in a later packet (uvicorn
+    sends it apart): the connection serves the next request once it is in, or closes if it never comes."""
+    ends = asyncio.Event()
+
+    async def stream_then_end(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while not reader.at_eof():
+            try:
+                await read_request(reader)
+            except asyncio.IncompleteReadError:
+                return
+            event = b"data: [DONE]\n\n"
+            writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n%x\r\n%s\r\n" % (len(event), event))
+            await writer.drain()
+            await ends.wait()
+            writer.write(b"0\r\n\r\n")
+
+    backend = await serve(stream_then_end)
+    client = Http1Client({})
+    for _ in range(3):
+        response = await client.request("POST", backend.url + "/", b"{}")
+        assert await anext(aiter(response.lines())) == b"data: [DONE]\n"
+        response.release()
+        ends.set()
+        await asyncio.sleep(0.05)
+        ends.clear()
+    assert backend.connections == 1
+
+    response = await client.request("POST", backend.url + "/", b"{}")
+    await anext(aiter(response.lines()))
+    backend.closed.clear()
+    response.release(within_s=0.2)  # and the end does not come in time
+    await asyncio.sleep(0.4)
+    ends.set()
+    await asyncio.wait_for(backend.closed.wait(), 5)  # the server's next read finds the connection closed
+    await client.aclose()

@@ -88,7 +88,8 @@ class Response:
     """A response whose head has arrived; its body arrives behind it, to be read or iterated."""
 
     __slots__ = (
-        "__weakref__", "_buffered", "_chunks", "_complete", "_connection", "_error", "_waiter", "headers", "status",
+        "__weakref__", "_buffered", "_chunks", "_complete", "_connection", "_discarding", "_error", "_waiter",
+        "headers", "status",
     )  # fmt: skip
 
     def __init__(self, connection: "_Connection") -> None:
@@ -99,6 +100,7 @@ class Response:
         self._buffered = 0
         self._waiter: asyncio.Future[None] | None = None
         self._complete = False
+        self._discarding = False
         self._error: BaseException | None = None
 
     def header(self, name: bytes) -> bytes | None:
@@ -149,6 +151,19 @@ class Response:
         if rest:
             yield rest
 
+    def release(self, within_s: float = 1.0) -> None:
+        """Done reading, though the body may not have ended (a stream's last event is in, the
+        chunked end of the body not yet): what else arrives is dropped, and the connection then
+        serves the next request. If the body has not ended within ``within_s``, it is closed."""
+        connection = self._connection
+        if connection is None or self._complete:
+            return
+        self._discarding = True
+        self._chunks.clear()
+        self._buffered = 0
+        connection.resume()
+        connection.loop.call_later(within_s, self.close)
+
     def close(self) -> None:
         """Give the response up: unless it arrived whole, its connection is closed."""
         connection, self._connection = self._connection, None
@@ -178,6 +193,8 @@ class Response:
             waiter.set_result(None)
 
     def _feed(self, chunk: bytes) -> None:
+        if self._discarding:
+            return
         self._chunks.append(chunk)
         self._buffered += len(chunk)
         if self._buffered > _PAUSE_AT and self._connection is not None:

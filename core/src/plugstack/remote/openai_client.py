@@ -209,12 +209,14 @@ class OpenAIClient:
         return self._payloads(response)
 
     async def _payloads(self, response: Response) -> AsyncIterator[bytes]:
+        ended = False
         try:
             async for line in response.lines():
                 if not line.startswith(b"data:"):
                     continue
                 payload = line[5:].strip()
                 if payload == DONE:
+                    ended = True
                     return
                 if _is_error_event(payload):
                     raise self._event_error(payload)
@@ -222,9 +224,10 @@ class OpenAIClient:
         except HttpError as exc:
             raise ProviderFailedError(f"{self.name} stream broke off: {self._transport_error(exc).detail}") from exc
         finally:
-            # Unread bytes left (the client went away): closing the connection tells the
-            # backend to stop generating.
-            response.close()
+            if ended:  # what may follow [DONE] is the end of the body: the connection is reused
+                response.release()
+            else:  # the client went away, or the stream failed: closing tells the backend to stop
+                response.close()
             self.backends.done(response)
 
     async def post(self, path: str, body: BaseModel, response_model: type[Model]) -> Model:
