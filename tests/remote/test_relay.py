@@ -117,3 +117,19 @@ def test_rename_keeps_other_bytes_and_finds_only_the_top_level_model(tmp_path: P
     assert rename_model(nested, "mine") == nested.replace(b'"model":"zero"', b'"model":"mine"')
     assert rename_model(b'{"model" : "zero", "a": 1}', "zero") == b'{"model" : "zero", "a": 1}'
     assert json.loads(rename_model(b'{"a": [1], "b": 2}', "mine")) == {"a": [1], "b": 2, "model": "mine"}
+
+
+def test_a_streams_events_are_renamed_as_each_alone_would_be() -> None:
+    from plugstack.remote.rename import StreamRenamer, rename_model
+
+    head = b'{"id":"c1","object":"chat.completion.chunk","created":1,"model":"zero",'
+    events = [
+        head + b'"choices":[{"delta":{"content":"a"}}]}',
+        head + b'"choices":[{"delta":{"content":"\\"model\\":\\"b\\""}}]}',
+        b'{"id":"c2","model":"zero","choices":[]}',  # another start
+        b'{"choices":[{"model":"inner"}],"model":"zero"}',  # the model after nesting
+        head + b'"choices":[],"usage":{"total_tokens":3}}',
+    ]
+    rename = StreamRenamer("mine")
+    assert [rename(event) for event in events] == [rename_model(event, "mine") for event in events]
+    assert all(b'"model":"mine"' in rename(event) for event in events)

@@ -32,7 +32,7 @@ from plugstack.registry.resources import Resource
 from plugstack.remote.config import RemoteInferenceConfig
 from plugstack.remote.openai_client import OpenAIClient, encode
 from plugstack.remote.relay import Relayed, RelayedJson, RelayedStream, RelayRequest
-from plugstack.remote.rename import rename_model
+from plugstack.remote.rename import StreamRenamer, rename_model
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +155,7 @@ class RemoteInference:
 
 
 async def _renamed(payloads: AsyncIterator[bytes], name: str) -> AsyncIterator[bytes]:
+    rename = StreamRenamer(name)
     async with aclosing(payloads):  # type: ignore[type-var]
         async for payload in payloads:
-            yield rename_model(payload, name)
+            yield rename(payload)

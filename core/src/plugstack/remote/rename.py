@@ -36,6 +36,29 @@ def rename_model(body: bytes, name: str) -> bytes:
     return body[:start] + encoded + body[end:]
 
 
+class StreamRenamer:
+    """`rename_model` for the events of one stream, which begin alike (``{"id":…,"object":…,
+    "created":…,"model":…`` with the same values): an event that starts as the last one did
+    up to the end of its model's value gets the same new start, without another search."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._encoded = _encoded(name)
+        self._seen = b""  # the last event's bytes up to the end of its model value
+        self._renamed = b""  # the same, renamed
+
+    def __call__(self, event: bytes) -> bytes:
+        seen = self._seen
+        if seen and event.startswith(seen):
+            return self._renamed + event[len(seen) :]
+        span = _value_span(event)
+        if span is None:
+            return _rename_parsed(event, self._name)
+        start, end = span
+        self._seen, self._renamed = event[:end], event[:start] + self._encoded
+        return self._renamed + event[end:]
+
+
 @lru_cache(maxsize=1024)
 def _encoded(name: str) -> bytes:
     return json.dumps(name, ensure_ascii=False).encode()
