@@ -186,3 +186,11 @@ async def test_relay_forwards_the_clients_bytes_renaming_only_the_model(backend)
     await remote.relay(ChatCompletionRequest.model_validate_json(sent), "backend-id", sent)
     assert json.loads(seen[-1]) == {**json.loads(sent), "model": "backend-id"}
     await remote.shutdown()
+
+
+async def test_a_redirect_is_not_followed_and_says_where_it_points(backend) -> None:  # type: ignore[no-untyped-def]
+    moved = web.Response(status=301, headers={"Location": "https://gpu-box:8443/v1/chat/completions"})
+    remote = client(await backend(scripted(moved)))
+    with pytest.raises(ProviderFailedError, match=r"redirects \(301\) to https://gpu-box:8443/v1/chat/completions"):
+        await remote.post_raw("/chat/completions", b"{}")
+    await remote.aclose()

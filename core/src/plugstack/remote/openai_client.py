@@ -10,7 +10,8 @@ came), ``post``/``stream`` validate them as our models (for in-process callers: 
 
 Backend failures map to plugstack errors: unreachable → 503, a 4xx → 400 carrying the
 backend's own message (401/403 → 502: our credentials are wrong, not the caller's request;
-429 → 429), a 503 → 503, any other failure → 502.
+429 → 429), a 503 → 503, a redirect (not followed: the configured URL is wrong) → 502 naming
+where it points, any other failure → 502.
 """
 
 import asyncio
@@ -122,6 +123,13 @@ class OpenAIClient:
             return ProviderUnavailableError(f"{self.name} at {self.base_url} is unavailable (503): {message}")
         return ProviderFailedError(f"{self.name} failed ({status}): {message}")
 
+    def _redirect_error(self, response: Response) -> PlugstackError:
+        location = (response.header(b"location") or b"nowhere").decode("latin-1")
+        return ProviderFailedError(
+            f"{self.name} at {self.base_url} redirects ({response.status}) to {location}: "
+            "set the provider's url to where it points"
+        )
+
     def _transport_error(self, exc: BaseException) -> PlugstackError:
         reason = str(exc) or type(exc).__name__
         if isinstance(exc, _RETRYABLE):
@@ -174,9 +182,11 @@ class OpenAIClient:
                     attempt += 1
                     continue
                 raise self._transport_error(exc) from exc
-            if response.status < 400:
+            if response.status < 300:
                 return response
             body = await self._read(response)
+            if response.status < 400:  # redirects are not followed: the configured URL is wrong
+                raise self._redirect_error(response)
             if response.status >= 500 and not stream and attempt < retries:
                 await self._backoff(attempt, f"status {response.status}")
                 attempt += 1
