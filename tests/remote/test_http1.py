@@ -291,3 +291,31 @@ async def test_a_response_released_before_its_end_hands_its_connection_on(serve)
     ends.set()
     await asyncio.wait_for(backend.closed.wait(), 5)  # the server's next read finds the connection closed
     await client.aclose()
+
+
+async def test_a_kept_alive_connection_closed_as_the_request_leaves_is_retried_on_a_new_one(serve) -> None:  # type: ignore[no-untyped-def]
+    """The server's idle timeout ran out just as the next request left: it closed without
+    reading it. That request goes again on a new connection; one on a new connection does not."""
+
+    async def one_answer_per_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(answer(b"first"))
+        await writer.drain()
+        await read_request(reader)  # the next one is dropped, the connection closed
+
+    backend = await serve(one_answer_per_connection)
+    client = Http1Client({})
+    for _ in range(3):
+        assert await (await client.request("POST", backend.url + "/", b"{}")).read() == b"first"
+    assert backend.connections == 3
+    await client.aclose()
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+
+    backend = await serve(hang_up)
+    client = Http1Client({})
+    with pytest.raises(DisconnectedError):
+        await client.request("POST", backend.url + "/", b"{}")
+    assert backend.connections == 1
+    await client.aclose()

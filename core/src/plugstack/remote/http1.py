@@ -237,12 +237,14 @@ class _Connection(asyncio.Protocol):
         self.head: asyncio.Future[Response] | None = None
         self.closed = False
         self.paused = False
+        self.requests = 0  # sent on it so far
         self.until_close = True  # a body without length nor chunks ends when the connection does
 
     # -- sending ----------------------------------------------------------------------------
 
     def send(self, raw: bytes) -> asyncio.Future[Response]:
         assert self.transport is not None
+        self.requests += 1
         self.response = Response(self)
         self.head = self.loop.create_future()
         self.until_close = True
@@ -386,10 +388,23 @@ class Http1Client:
             head += (b"content-length: ", str(len(body)).encode(), b"\r\n\r\n", body)
         else:
             head.append(b"\r\n")
+        raw = b"".join(head)
         read_timeout_s = min(timeout_s, self._read_timeout_s) if timeout_s else self._read_timeout_s
         connection = await self._connection(target.origin, timeout_s)
+        reused = connection.requests > 0
+        try:
+            return await self._exchange(connection, raw, read_timeout_s)
+        except DisconnectedError:
+            if not reused:
+                raise
+        # A kept-alive connection that its server closed as the request left (its idle timeout
+        # ran out): the request was not read. Once more, on a new connection.
+        connection = await self._connection(target.origin, timeout_s, reuse=False)
+        return await self._exchange(connection, raw, read_timeout_s)
+
+    async def _exchange(self, connection: _Connection, raw: bytes, read_timeout_s: float) -> Response:
         connection.read_timeout_s = read_timeout_s
-        pending = connection.send(b"".join(head))
+        pending = connection.send(raw)
         timer = connection.loop.call_later(read_timeout_s, _time_out, pending, read_timeout_s)
         try:
             return await pending
@@ -408,11 +423,11 @@ class Http1Client:
 
     # -- the pool ---------------------------------------------------------------------------
 
-    async def _connection(self, origin: Origin, timeout_s: float | None) -> _Connection:
+    async def _connection(self, origin: Origin, timeout_s: float | None, reuse: bool = True) -> _Connection:
         if self._closed:
             raise ConnectError("the client is closed")
         while True:
-            idle = self._idle.get(origin)
+            idle = self._idle.get(origin) if reuse else None
             while idle:
                 connection = idle.pop()
                 if not connection.closed:
