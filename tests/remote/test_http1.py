@@ -319,3 +319,15 @@ async def test_a_kept_alive_connection_closed_as_the_request_leaves_is_retried_o
         await client.request("POST", backend.url + "/", b"{}")
     assert backend.connections == 1
     await client.aclose()
+
+
+async def test_a_connection_idle_too_long_is_not_used_again(serve, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A firewall may drop an idle connection silently: past IDLE_S a new one is opened."""
+    monkeypatch.setattr("plugstack.remote.http1.IDLE_S", 0.2)
+    backend = await serve(echo_forever(lambda head, body: answer(b"ok")))
+    client = Http1Client({})
+    for pause in (0.0, 0.05, 0.4, 0.05):
+        await asyncio.sleep(pause)
+        assert await (await client.request("GET", backend.url + "/")).read() == b"ok"
+    assert backend.connections == 2  # a new one after the long pause only
+    await client.aclose()

@@ -28,6 +28,9 @@ from plugstack import __version__
 
 _USER_AGENT = f"plugstack/{__version__}"
 _PAUSE_AT = 256 * 1024  # bytes buffered unread before the backend is asked to wait
+# Seconds a connection may sit idle and still be used: past that, a firewall or NAT between may
+# have dropped it without a word, and a request written into it would wait for its read timeout.
+IDLE_S = 15.0
 
 
 class HttpError(Exception):
@@ -238,6 +241,7 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self.paused = False
         self.requests = 0  # sent on it so far
+        self.idle_since = 0.0  # loop time it went back to the pool
         self.until_close = True  # a body without length nor chunks ends when the connection does
 
     # -- sending ----------------------------------------------------------------------------
@@ -431,7 +435,9 @@ class Http1Client:
             while idle:
                 connection = idle.pop()
                 if not connection.closed:
-                    return connection
+                    if connection.loop.time() - connection.idle_since <= IDLE_S:
+                        return connection
+                    connection.abort()
             if self._open < self._max:
                 break
             if not self._close_an_idle_connection():
@@ -477,7 +483,11 @@ class Http1Client:
     def _release(self, connection: _Connection, keep_alive: bool) -> None:
         """A response arrived whole: its connection serves the next request, or closes."""
         if keep_alive and not connection.closed and not self._closed:
-            self._idle.setdefault(connection.origin, []).append(connection)
+            idle = self._idle.setdefault(connection.origin, [])
+            connection.idle_since = now = connection.loop.time()
+            if idle and now - idle[0].idle_since > IDLE_S:
+                idle[0].abort()  # the longest idle, unused since the last burst
+            idle.append(connection)
             self._wake_one()
         else:
             connection.abort()
