@@ -116,7 +116,7 @@ async def test_keep_alive_one_connection_for_many_requests_and_the_request_as_wr
     assert "content-length: 7" in lines and body == b'{"m":1}'
 
 
-async def test_chunked_and_until_close_bodies(serve) -> None:  # type: ignore[no-untyped-def]
+async def test_chunked_until_close_and_after_interim_answers(serve) -> None:  # type: ignore[no-untyped-def]
     async def chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
         writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
@@ -130,12 +130,21 @@ async def test_chunked_and_until_close_bodies(serve) -> None:  # type: ignore[no
         await read_request(reader)
         writer.write(b"HTTP/1.0 200 OK\r\n\r\nall of it, then the connection closes")
 
+    async def after_interim_answers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n")
+        await writer.drain()
+        writer.write(answer(b"the real answer", extra=b"x-real: 1\r\n"))
+
     client = Http1Client({})
     response = await client.request("GET", (await serve(chunked)).url + "/stream")
     assert [line async for line in response.lines()] == [b"data: one\n", b"\n", b"data: two\n", b"\n",
                                                         b"data: [DONE]\n", b"\n"]  # fmt: skip
     response = await client.request("GET", (await serve(until_close)).url + "/")
     assert await response.read() == b"all of it, then the connection closes"
+    response = await client.request("GET", (await serve(after_interim_answers)).url + "/")
+    assert (response.status, await response.read()) == (200, b"the real answer")
+    assert response.headers == [(b"content-length", b"15"), (b"x-real", b"1")]
     await client.aclose()
 
 

@@ -243,6 +243,7 @@ class _Connection(asyncio.Protocol):
         self.requests = 0  # sent on it so far
         self.idle_since = 0.0  # loop time it went back to the pool
         self.until_close = True  # a body without length nor chunks ends when the connection does
+        self.interim = False  # the message being parsed is a 1xx answer
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -316,8 +317,11 @@ class _Connection(asyncio.Protocol):
         response = self.response
         if response is None:
             return
-        response.status = self.parser.get_status_code()
-        if self.head is not None and not self.head.done():
+        response.status = status = self.parser.get_status_code()
+        if status < 200:  # an interim answer (100 Continue, 103 Early Hints): the real one follows
+            self.interim = True
+            response.headers.clear()
+        elif self.head is not None and not self.head.done():
             self.head.set_result(response)
 
     def on_body(self, body: bytes) -> None:
@@ -325,6 +329,9 @@ class _Connection(asyncio.Protocol):
             self.response._feed(body)
 
     def on_message_complete(self) -> None:
+        if self.interim:
+            self.interim = False
+            return
         response, self.response = self.response, None
         if response is None:
             return
