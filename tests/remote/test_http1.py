@@ -78,17 +78,29 @@ def answer(body: bytes, status: str = "200 OK", extra: bytes = b"") -> bytes:
     return f"HTTP/1.1 {status}\r\ncontent-length: {len(body)}\r\n".encode() + extra + b"\r\n" + body
 
 
-def echo_forever(reply: Callable[[bytes, bytes], bytes]) -> Handler:
+Respond = Callable[[asyncio.StreamWriter, bytes, bytes], Awaitable[None]]  # (writer, head, body)
+
+
+def each_request(respond: Respond) -> Handler:
+    """A keep-alive server: ``respond`` answers every request on the connection in turn."""
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while not reader.at_eof():
             try:
                 head, body = await read_request(reader)
             except asyncio.IncompleteReadError:
                 return
-            writer.write(reply(head, body))
+            await respond(writer, head, body)
             await writer.drain()
 
     return handle
+
+
+def echo_forever(reply: Callable[[bytes, bytes], bytes]) -> Handler:
+    async def respond(writer: asyncio.StreamWriter, head: bytes, body: bytes) -> None:
+        writer.write(reply(head, body))
+
+    return each_request(respond)
 
 
 async def test_keep_alive_one_connection_for_many_requests_and_the_request_as_written(serve) -> None:  # type: ignore[no-untyped-def]
@@ -180,16 +192,11 @@ async def test_failures_below_http_are_told_apart(serve) -> None:  # type: ignor
 
 
 async def test_the_pool_keeps_to_max_connections(serve) -> None:  # type: ignore[no-untyped-def]
-    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while not reader.at_eof():
-            try:
-                await read_request(reader)
-            except asyncio.IncompleteReadError:
-                return
-            await asyncio.sleep(0.05)
-            writer.write(answer(b"done"))
+    async def slowly(writer: asyncio.StreamWriter, head: bytes, body: bytes) -> None:
+        await asyncio.sleep(0.05)
+        writer.write(answer(b"done"))
 
-    backend = await serve(slow)
+    backend = await serve(each_request(slowly))
     client = Http1Client({}, max_connections=2)
 
     async def one() -> bytes:
@@ -269,19 +276,14 @@ async def test_a_response_released_before_its_end_hands_its_connection_on(serve)
     sends it apart): the connection serves the next request once it is in, or closes if it never comes."""
     ends = asyncio.Event()
 
-    async def stream_then_end(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while not reader.at_eof():
-            try:
-                await read_request(reader)
-            except asyncio.IncompleteReadError:
-                return
-            event = b"data: [DONE]\n\n"
-            writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n%x\r\n%s\r\n" % (len(event), event))
-            await writer.drain()
-            await ends.wait()
-            writer.write(b"0\r\n\r\n")
+    async def stream_then_end(writer: asyncio.StreamWriter, head: bytes, body: bytes) -> None:
+        event = b"data: [DONE]\n\n"
+        writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n%x\r\n%s\r\n" % (len(event), event))
+        await writer.drain()
+        await ends.wait()
+        writer.write(b"0\r\n\r\n")
 
-    backend = await serve(stream_then_end)
+    backend = await serve(each_request(stream_then_end))
     client = Http1Client({})
     for _ in range(3):
         response = await client.request("POST", backend.url + "/", b"{}")
