@@ -2,8 +2,9 @@
 
 An adapter (``remote::vllm`` and later ones) is this class plus its own config and name;
 only what a backend does differently (model metadata, say) is overridden. Requests pass
-through unchanged but for the model id: relayed ones as the client's own JSON bytes. The HTTP routes take `relay`: the
-backend's bytes come back as they are, the model id aside; in-process callers get models.
+through unchanged but for the model id. The HTTP routes take `relay`: the client's own JSON
+goes to the backend and the backend's bytes come back as they are, the model id renamed both
+ways; in-process callers send and get models.
 
 Model discovery: the stack's model routing table calls ``list_resources("model")`` when it
 loads, and the adapter asks the table to refresh every ``discovery_interval_s``, so a backend

@@ -20,8 +20,6 @@ from uvicorn.logging import AccessFormatter
 FLUSH_S = 0.05
 _STOCK_FORMAT = LOGGING_CONFIG["formatters"]["access"]["fmt"]
 _PREFIX = "INFO:" + " " * (8 - len("INFO")) + " "  # uvicorn's level prefix, uncoloured, and the space after it
-
-
 _PHRASES = {status.value: status.phrase for status in http.HTTPStatus}
 
 
